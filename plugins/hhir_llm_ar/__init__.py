@@ -1,0 +1,1 @@
+"""hhir_llm_ar plugin."""

@@ -1,0 +1,1 @@
+"""hhir_mmaction: bridge to mmaction2 skeleton backbones and baselines."""

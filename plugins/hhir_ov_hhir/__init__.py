@@ -1,0 +1,1 @@
+"""hhir_ov_hhir plugin."""

@@ -1,0 +1,1 @@
+"""hhir_pevl plugin."""

