@@ -1,0 +1,254 @@
+"""LLM-AR tokenizers (role ``tokenizer``): skeleton sequence -> action sentence.
+
+* :class:`HyperbolicVQTokenizer` — the paper's linguistic projection: VQ-VAE with
+  a Poincaré-ball codebook and the human-inductive-bias losses.
+* :class:`EuclideanVQTokenizer` — same with a Euclidean codebook (ablation).
+* :class:`ContinuousTokenizer` — no discretisation: the encoder's latents go
+  straight to the LLM (ablation).
+
+All three share one signature so an ablation config can swap ``type`` alone.
+``forward(x)`` takes ``[B, T, M·V·C]`` or ``[B, M, T, V, C]`` skeletons and returns
+a :class:`~hhir_core.structures.TokenizerOutput` whose ``embeds`` ``[B, T/4, D]``
+are the code vectors in tangent space (the LLM's word-embedding space) and whose
+``losses`` are already weighted (keys start with ``loss_``).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from hhir_core.errors import ConfigError, DataError
+from hhir_core.interfaces import Tokenizer
+from hhir_core.structures import TokenizerOutput
+
+from . import bias_losses as bl
+from .vq import EuclideanQuantizer, HyperbolicQuantizer, TemporalConvDecoder, TemporalConvEncoder
+
+#: DESIGN §3: reconstruction 1, embedding α = 0.02, commitment β = 0.2; bias losses on (weight 1)
+DEFAULT_LOSS_WEIGHTS = dict(recon=1.0, embedding=0.02, commitment=0.2,
+                            zipf=1.0, context=1.0, mmd=1.0)
+
+
+class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
+    """Shared encoder/decoder, input handling and loss bookkeeping."""
+
+    input_kind = "skeleton"
+    quantized = True
+
+    def __init__(self, in_channels: int = 150, llm_dim: int = 576, num_codes: int = 512,
+                 curvature: float = 1.0, hidden: int = 256, depth: int = 2,
+                 loss_weights: Optional[Dict[str, float]] = None,
+                 zipf: Optional[Dict[str, Any]] = None,
+                 gumbel_tau: float = 1.0,
+                 mmd: Optional[Dict[str, Any]] = None,
+                 codebook_init_std: float = 0.02,
+                 latent_scale: float = 1.0) -> None:
+        nn.Module.__init__(self)
+        unknown = set(loss_weights or {}) - set(DEFAULT_LOSS_WEIGHTS)
+        if unknown:
+            raise ConfigError(f"tokenizer.loss_weights has unknown keys {sorted(unknown)}; "
+                              f"valid: {sorted(DEFAULT_LOSS_WEIGHTS)}")
+        if num_codes < 2 or num_codes % 2:
+            raise ConfigError(f"tokenizer.num_codes must be even and ≥ 2 (codes k and k+K/2 "
+                              f"are context pairs); got {num_codes}")
+        self.in_channels, self._llm_dim, self.num_codes = in_channels, llm_dim, num_codes
+        self.curvature = curvature
+        self.loss_weights = {**DEFAULT_LOSS_WEIGHTS, **(loss_weights or {})}
+        self.zipf_cfg = dict(s=1.0, offset=0.0, top=None, **(zipf or {}))
+        self.gumbel_tau = gumbel_tau
+        self.mmd_cfg = dict(num_samples=1024, scales=(0.25, 0.5, 1.0, 2.0, 4.0), **(mmd or {}))
+        #: the encoder output is multiplied by this before quantisation (keeps exp0 off the
+        #: flat part of tanh at init for wide latents)
+        self.latent_scale = latent_scale
+        self.encoder = TemporalConvEncoder(in_channels, llm_dim, hidden, depth)
+        self.decoder = TemporalConvDecoder(llm_dim, in_channels, hidden, depth)
+        self.quantizer = self._make_quantizer(num_codes, llm_dim, curvature, codebook_init_std)
+        # sample of the frozen LLM's input embeddings for the MMD loss (set by the recognizer)
+        self.register_buffer("mmd_reference", torch.zeros(0, llm_dim), persistent=True)
+
+    # -- construction hooks ---------------------------------------------------
+    def _make_quantizer(self, num_codes: int, dim: int, curvature: float, init_std: float):
+        raise NotImplementedError
+
+    @property
+    def llm_dim(self) -> int:
+        return self._llm_dim
+
+    def set_reference_embeddings(self, embeddings: Tensor, num_samples: Optional[int] = None,
+                                 seed: int = 0) -> None:
+        """Keep a random sample of the frozen LLM's word embeddings ``[V, D]`` for MMD."""
+        if embeddings.dim() != 2 or embeddings.shape[1] != self.llm_dim:
+            raise ConfigError(
+                f"LLM input embeddings have shape {tuple(embeddings.shape)} but tokenizer.llm_dim "
+                f"is {self.llm_dim}; set model.tokenizer.llm_dim to the LLM's hidden size")
+        n = int(num_samples or self.mmd_cfg["num_samples"])
+        g = torch.Generator().manual_seed(seed)
+        idx = torch.randperm(embeddings.shape[0], generator=g)[:n]
+        self.mmd_reference = embeddings.detach()[idx].float().clone().to(
+            self.quantizer.codebook.device)
+
+    def init_codebook_from(self, embeddings: Tensor, seed: int = 0) -> None:
+        """Initialise the codebook (tangent space) with a random sample of ``embeddings``."""
+        with torch.no_grad():
+            g = torch.Generator().manual_seed(seed)
+            idx = torch.randint(0, embeddings.shape[0], (self.num_codes,), generator=g)
+            self.quantizer.codebook.copy_(embeddings.detach()[idx].float())
+
+    # -- input ------------------------------------------------------------------
+    def _flatten_input(self, x: Tensor) -> Tensor:
+        """``[B,M,T,V,C]`` or ``[B,T,F]`` -> ``[B,T,F]`` with ``F == in_channels``."""
+        if x.dim() == 5:
+            b, m, t, v, c = x.shape
+            x = x.permute(0, 2, 1, 3, 4).reshape(b, t, m * v * c)
+        if x.dim() != 3:
+            raise DataError(f"tokenizer input must be [B,T,M*V*C] or [B,M,T,V,C]; got "
+                            f"{tuple(x.shape)}")
+        if x.shape[-1] != self.in_channels:
+            raise DataError(f"skeleton input has {x.shape[-1]} channels per frame but "
+                            f"tokenizer.in_channels is {self.in_channels} (= M·V·C)")
+        return x.float()
+
+    def encode(self, x: Tensor) -> Tuple[Tensor, Tensor, int]:
+        """Latents ``[B, L, D]`` (tangent space), the flattened input and the original ``T``."""
+        x = self._flatten_input(x)
+        t = x.shape[1]
+        pad = (-t) % 4
+        if pad:  # replicate the last frame so T is a multiple of 4
+            x = torch.cat([x, x[:, -1:].expand(-1, pad, -1)], dim=1)
+        z = self.encoder(x.transpose(1, 2)).transpose(1, 2) * self.latent_scale
+        return z, x, t
+
+    def decode(self, z: Tensor, length: Optional[int] = None) -> Tensor:
+        """Latents ``[B, L, D]`` -> skeleton ``[B, T, F]``."""
+        y = self.decoder((z / self.latent_scale).transpose(1, 2)).transpose(1, 2)
+        return y if length is None else y[:, :length]
+
+    def active_losses(self) -> Dict[str, float]:
+        return {k: w for k, w in self.loss_weights.items() if w}
+
+    # -- forward ----------------------------------------------------------------
+    def forward(self, x: Tensor, compute_losses: bool = True, **extra: Any) -> TokenizerOutput:
+        """Tokenize ``x``; with ``compute_losses`` also reconstruct and return weighted losses."""
+        z, xin, t = self.encode(x)
+        b, length, d = z.shape
+        qz = self.quantizer(z.reshape(b * length, d))
+        embeds = qz.codes.reshape(b, length, d)
+        ids = qz.ids.reshape(b, length)
+        losses: Dict[str, Tensor] = {}
+        extras: Dict[str, Any] = {}
+        if compute_losses:
+            w = self.loss_weights
+            recon = self.decode(qz.decoder_input.reshape(b, length, d))
+            extras["recon_error"] = F.smooth_l1_loss(recon, xin, reduction="none").mean((1, 2))
+            if w["recon"]:
+                losses["loss_recon"] = w["recon"] * extras["recon_error"].mean()
+            if w["embedding"]:
+                losses["loss_embedding"] = w["embedding"] * qz.embedding_loss
+            if w["commitment"]:
+                losses["loss_commitment"] = w["commitment"] * qz.commitment_loss
+            if w["zipf"] or w["context"]:
+                assign = bl.soft_assignments(qz.neg_dist, self.gumbel_tau, gumbel=self.training)
+                counts = bl.soft_counts(assign.reshape(b, length, -1))
+                if w["zipf"]:
+                    losses["loss_zipf"] = w["zipf"] * bl.zipf_loss(
+                        counts, self.zipf_cfg["s"], self.zipf_cfg["offset"], self.zipf_cfg["top"])
+                if w["context"]:
+                    losses["loss_context"] = w["context"] * bl.context_loss(counts, length)
+            if w["mmd"]:
+                losses["loss_mmd"] = w["mmd"] * self._mmd()
+        return TokenizerOutput(embeds=embeds, ids=ids, losses=losses, extras=extras)
+
+    def _mmd(self) -> Tensor:
+        if self.mmd_reference.numel() == 0:
+            raise ConfigError(
+                "tokenizer.loss_weights.mmd > 0 but no LLM embeddings were given; the recognizer "
+                "calls set_reference_embeddings(head.input_embeddings()) — when using the "
+                "tokenizer alone call it yourself or set loss_weights.mmd=0")
+        return bl.mmd_loss(self.quantizer.tangent_codes(), self.mmd_reference,
+                           scales=self.mmd_cfg["scales"])
+
+    # -- conformance kit -----------------------------------------------------------
+    @classmethod
+    def tiny(cls, **overrides: Any) -> "_SkeletonAutoencoderTokenizer":
+        """12 input channels, 16-d latents, 8 codes; a random MMD reference."""
+        kw = dict(in_channels=12, llm_dim=16, num_codes=8, hidden=16, depth=1)
+        kw.update(overrides)
+        tok = cls(**kw)
+        tok.set_reference_embeddings(torch.randn(32, tok.llm_dim) * 0.05, num_samples=32)
+        return tok
+
+    def example_inputs(self, batch_size: int = 2):
+        return (torch.randn(batch_size, 16, self.in_channels),), {}
+
+
+class HyperbolicVQTokenizer(_SkeletonAutoencoderTokenizer):
+    """The paper's tokenizer: Poincaré-ball codebook (curvature ``curvature``)."""
+
+    def _make_quantizer(self, num_codes, dim, curvature, init_std):
+        return HyperbolicQuantizer(num_codes, dim, curvature, init_std)
+
+
+class EuclideanVQTokenizer(_SkeletonAutoencoderTokenizer):
+    """Ablation: Euclidean codebook (``curvature`` is ignored)."""
+
+    def _make_quantizer(self, num_codes, dim, curvature, init_std):
+        return EuclideanQuantizer(num_codes, dim, init_std)
+
+
+class _Identity(nn.Module):
+    """Continuous "quantizer": passes latents through (holds no codebook)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # an empty codebook keeps .device / state-dict handling uniform
+        self.codebook = nn.Parameter(torch.zeros(0), requires_grad=False)
+
+    def forward(self, z: Tensor):
+        return z
+
+
+class ContinuousTokenizer(_SkeletonAutoencoderTokenizer):
+    """Ablation "without discretisation": encoder latents go straight into the LLM.
+
+    There are no codes, so the embedding/commitment and the code-usage losses
+    (Zipf, context) do not apply and are dropped; ``loss_weights.mmd`` compares a
+    sample of the batch's latents with the LLM embeddings instead of the codebook.
+    """
+
+    quantized = False
+
+    def _make_quantizer(self, num_codes, dim, curvature, init_std):
+        return _Identity()
+
+    def init_codebook_from(self, embeddings: Tensor, seed: int = 0) -> None:
+        """No codebook: nothing to initialise."""
+
+    def active_losses(self) -> Dict[str, float]:
+        return {k: w for k, w in self.loss_weights.items() if w and k in ("recon", "mmd")}
+
+    def forward(self, x: Tensor, compute_losses: bool = True, **extra: Any) -> TokenizerOutput:
+        z, xin, t = self.encode(x)
+        losses: Dict[str, Tensor] = {}
+        extras: Dict[str, Any] = {}
+        if compute_losses:
+            w = self.loss_weights
+            recon = self.decode(z)
+            extras["recon_error"] = F.smooth_l1_loss(recon, xin, reduction="none").mean((1, 2))
+            if w["recon"]:
+                losses["loss_recon"] = w["recon"] * extras["recon_error"].mean()
+            if w["mmd"]:
+                if self.mmd_reference.numel() == 0:
+                    raise ConfigError("tokenizer.loss_weights.mmd > 0 but no LLM embeddings "
+                                      "were given (set_reference_embeddings)")
+                flat = z.reshape(-1, z.shape[-1])
+                flat = flat[torch.randperm(flat.shape[0], device=flat.device)[:512]]
+                losses["loss_mmd"] = w["mmd"] * bl.mmd_loss(
+                    flat, self.mmd_reference, scales=self.mmd_cfg["scales"])
+        return TokenizerOutput(embeds=z, ids=None, losses=losses, extras=extras)
+
+
+__all__ = ["HyperbolicVQTokenizer", "EuclideanVQTokenizer", "ContinuousTokenizer",
+           "DEFAULT_LOSS_WEIGHTS"]

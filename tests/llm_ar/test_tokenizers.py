@@ -1,0 +1,97 @@
+"""Tokenizers: shapes, losses, switches, gradients, and the role contract."""
+import pytest
+import torch
+
+from hhir_core.errors import ConfigError, DataError
+from hhir_core.interfaces import Tokenizer
+from hhir_llm_ar.tokenizers import (ContinuousTokenizer, EuclideanVQTokenizer,
+                                    HyperbolicVQTokenizer)
+
+ALL = [HyperbolicVQTokenizer, EuclideanVQTokenizer, ContinuousTokenizer]
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_contract_and_shapes(cls):
+    tok = cls.tiny()
+    assert isinstance(tok, Tokenizer)
+    args, kwargs = tok.example_inputs(batch_size=3)
+    out = tok(*args, **kwargs)
+    tok.check_output(out, args, kwargs)
+    assert out.embeds.shape == (3, 4, tok.llm_dim)          # T/4 latents
+    if cls is ContinuousTokenizer:
+        assert out.ids is None and set(out.losses) == {"loss_recon", "loss_mmd"}
+    else:
+        assert out.ids.max() < tok.num_codes
+        assert set(out.losses) == {"loss_recon", "loss_embedding", "loss_commitment",
+                                   "loss_zipf", "loss_context", "loss_mmd"}
+    total = sum(out.losses.values())
+    total.backward()
+    grads = [p.grad for p in tok.parameters() if p.requires_grad]
+    assert all(g is None or torch.isfinite(g).all() for g in grads)
+    assert tok.encoder.net[0].weight.grad.abs().sum() > 0
+
+
+def test_five_dim_input_and_odd_length():
+    tok = HyperbolicVQTokenizer.tiny(in_channels=2 * 3 * 2)
+    x = torch.randn(2, 2, 18, 3, 2)      # [B,M,T,V,C], T not a multiple of 4
+    out = tok(x)
+    assert out.embeds.shape[1] == 5      # ceil(18/4) after replicate-padding to 20
+    with pytest.raises(DataError, match="in_channels"):
+        tok(torch.randn(2, 16, 5))
+
+
+def test_switches_remove_losses_and_validation():
+    tok = HyperbolicVQTokenizer.tiny(loss_weights=dict(zipf=0, context=0, mmd=0))
+    out = tok(*tok.example_inputs()[0])
+    assert set(out.losses) == {"loss_recon", "loss_embedding", "loss_commitment"}
+    with pytest.raises(ConfigError, match="loss_weights"):
+        HyperbolicVQTokenizer.tiny(loss_weights=dict(zipff=1))
+    with pytest.raises(ConfigError, match="num_codes"):
+        HyperbolicVQTokenizer.tiny(num_codes=7)
+    bare = HyperbolicVQTokenizer(in_channels=12, llm_dim=16, num_codes=8, hidden=16, depth=1)
+    with pytest.raises(ConfigError, match="mmd"):
+        bare(torch.randn(2, 8, 12))
+
+
+def test_hyperbolic_embeds_are_codes_and_straight_through():
+    tok = HyperbolicVQTokenizer.tiny()
+    tok.eval()
+    out = tok(torch.randn(2, 16, 12), compute_losses=False)
+    assert out.losses == {}
+    codes = tok.quantizer.tangent_codes()
+    torch.testing.assert_close(out.embeds, codes[out.ids])
+
+
+def test_codebook_learns_with_embedding_loss():
+    torch.manual_seed(1)
+    tok = HyperbolicVQTokenizer.tiny(loss_weights=dict(zipf=0, context=0, mmd=0, recon=0,
+                                                       commitment=0, embedding=1.0))
+    opt = torch.optim.Adam([tok.quantizer.codebook], lr=0.05)
+    x = torch.randn(4, 16, 12)
+    first = None
+    for _ in range(30):
+        loss = tok(x).losses["loss_embedding"]
+        first = loss.item() if first is None else first
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.5 * first
+
+
+def test_mmd_pulls_codebook_towards_llm_embeddings():
+    torch.manual_seed(0)
+    tok = HyperbolicVQTokenizer.tiny(loss_weights=dict(recon=0, embedding=0, commitment=0,
+                                                       zipf=0, context=0, mmd=1.0))
+    ref = torch.randn(64, 16) * 0.3 + 0.4
+    tok.set_reference_embeddings(ref, num_samples=64)
+    opt = torch.optim.Adam([tok.quantizer.codebook], lr=0.05)
+    x = torch.randn(2, 16, 12)
+    first = float(tok(x).losses["loss_mmd"])
+    for _ in range(40):
+        loss = tok(x).losses["loss_mmd"]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.3 * first
+    with pytest.raises(ConfigError, match="llm_dim"):
+        tok.set_reference_embeddings(torch.randn(10, 5))
