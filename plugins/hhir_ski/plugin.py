@@ -1,7 +1,20 @@
 """Plugin entry point of hhir_ski: registrations are lazy "module:Class" strings."""
 from hhir_core.plugins import hookimpl
 
+_COMPONENTS = [
+    ("branch_encoder", "GraphAttentionSkeletonEncoder",
+     "hhir_ski.skeleton_encoder:GraphAttentionSkeletonEncoder"),
+    ("branch_encoder", "CLIPFrameEncoder", "hhir_ski.video_encoder:CLIPFrameEncoder"),
+    ("distiller", "SkeletonCLIPDistiller", "hhir_ski.distiller:SkeletonCLIPDistiller"),
+    ("model", "SKIRecognizer", "hhir_ski.recognizer:SKIRecognizer"),
+    ("model", "SkeletonCLIPRecognizer", "hhir_ski.recognizer:SkeletonCLIPRecognizer"),
+    ("model", "VideoCLIPRecognizer", "hhir_ski.recognizer:VideoCLIPRecognizer"),
+    ("model", "SKIVLMRecognizer", "hhir_ski.recognizer:SKIVLMRecognizer"),
+    ("model", "SKILVLM", "hhir_ski.lvlm:SKILVLM"),
+]
+
 
 @hookimpl
 def hhir_register(register):
-    pass
+    for role, name, target in _COMPONENTS:
+        register(role, name, target)

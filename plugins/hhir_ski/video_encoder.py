@@ -1,0 +1,97 @@
+"""CLIP image encoder applied per frame (the ViFi-CLIP video branch).
+
+Why a plain per-frame encoder: ViFi-CLIP shows that fine-tuning CLIP's image
+encoder frame by frame and averaging over time is a strong video baseline; no
+temporal module is added. ``model`` is a hub id / local directory of a CLIP
+checkpoint (the paper configs name ``openai/clip-vit-base-patch16``) or a dict
+with ``tiny=True`` for a random-init config that runs offline on a CPU.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Tuple, Union
+
+import torch
+from torch import nn
+
+from hhir_core.errors import ConfigError
+from hhir_core.interfaces import BranchEncoder
+
+#: CLIP's RGB normalisation (what datasets should apply to frames in [0, 1]).
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+def build_clip_vision(model: Union[str, Dict[str, Any]]) -> nn.Module:
+    """A transformers ``CLIPVisionModelWithProjection`` (wraps ``CLIPVisionModel``)."""
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    if isinstance(model, dict):
+        cfg = dict(model)
+        if not cfg.pop("tiny", False):
+            raise ConfigError("CLIPFrameEncoder.model: a dict config must set tiny=True "
+                              "(random init); otherwise give a hub id or local directory")
+        base = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                    num_attention_heads=4, image_size=112, patch_size=16, projection_dim=64)
+        base.update(cfg)
+        return CLIPVisionModelWithProjection(CLIPVisionConfig(**base))
+    try:
+        return CLIPVisionModelWithProjection.from_pretrained(model)
+    except OSError as exc:
+        raise ConfigError(
+            f"CLIPFrameEncoder.model={model!r} could not be loaded ({exc}). Download it first "
+            "(e.g. `huggingface-cli download openai/clip-vit-base-patch16`) or point to a local "
+            "directory; the *_mini configs use a tiny random-init encoder instead.") from exc
+
+
+class CLIPFrameEncoder(BranchEncoder, nn.Module):
+    """Frames ``[B,T,3,H,W]`` (CLIP-normalised) -> per-frame CLIP embeddings ``[B,T,D]``.
+
+    ``D`` is CLIP's projection width (512 for ViT-B/16). ``freeze=True`` keeps the
+    encoder fixed (SKI-LVLM); ``interpolate_pos_encoding`` lets frames of another
+    size than the checkpoint's pass through.
+    """
+
+    input_kind = "frames"
+
+    def __init__(self, model: Union[str, Dict[str, Any]] = "openai/clip-vit-base-patch16",
+                 freeze: bool = False, interpolate_pos_encoding: bool = False) -> None:
+        nn.Module.__init__(self)
+        self.clip = build_clip_vision(model)
+        self._dim = int(self.clip.config.projection_dim)
+        self.image_size = int(self.clip.config.vision_config.image_size
+                              if hasattr(self.clip.config, "vision_config")
+                              else self.clip.config.image_size)
+        self.interpolate = interpolate_pos_encoding
+        self.frozen = freeze
+        if freeze:
+            self.clip.requires_grad_(False)
+            self.clip.eval()
+
+    @property
+    def out_dim(self) -> int:
+        return self._dim
+
+    def train(self, mode: bool = True) -> "CLIPFrameEncoder":
+        super().train(mode)
+        if self.frozen:
+            self.clip.eval()
+        return self
+
+    def forward(self, x: torch.Tensor, **extra: Any) -> torch.Tensor:
+        if x.dim() != 5 or x.shape[2] != 3:
+            raise ConfigError(f"CLIPFrameEncoder expects frames [B,T,3,H,W], got {tuple(x.shape)}")
+        b, t = x.shape[:2]
+        out = self.clip(pixel_values=x.flatten(0, 1).float(),
+                        interpolate_pos_encoding=self.interpolate)
+        return out.image_embeds.reshape(b, t, -1)
+
+    @classmethod
+    def tiny(cls, **overrides: Any) -> "CLIPFrameEncoder":
+        cfg: Dict[str, Any] = dict(model=dict(tiny=True, hidden_size=32, intermediate_size=64,
+                                              num_hidden_layers=1, num_attention_heads=2,
+                                              image_size=32, patch_size=16, projection_dim=16))
+        cfg.update(overrides)
+        return cls(**cfg)
+
+    def example_inputs(self, batch_size: int = 2) -> Tuple[tuple, Dict[str, Any]]:
+        return (torch.randn(batch_size, 3, 3, self.image_size, self.image_size),), {}
