@@ -1,7 +1,16 @@
 """Plugin entry point of hhir_pevl: registrations are lazy "module:Class" strings."""
+from pathlib import Path
+
 from hhir_core.plugins import hookimpl
+
+_M = "hhir_pevl"
 
 
 @hookimpl
 def hhir_register(register):
-    pass
+    register("model", "PeVLRecognizer", f"{_M}.recognizer:PeVLRecognizer")
+    register("branch_encoder", "CLIPVideoEncoder", f"{_M}.video_encoder:CLIPVideoEncoder")
+    register("branch_encoder", "PoseTransformerEncoder", f"{_M}.pose_encoder:PoseTransformerEncoder")
+    register("pose_source", "AnnotationPoseSource", f"{_M}.pose_sources:AnnotationPoseSource")
+    register("pose_source", "ViTPoseSource", f"{_M}.pose_sources:ViTPoseSource")
+    register("pose_source", "MMPoseSource", f"{_M}.pose_sources:MMPoseSource")

@@ -1,0 +1,216 @@
+"""PeVL recognizer: video + pose encoders, UCMR, SGMC and the guided loss.
+
+``forward(imgs, pose, video_keypoint, label, mode)`` with (collated) inputs
+
+* ``imgs``  ``[B,T,3,H,W]`` (or ``[B,C,T,3,H,W]`` with C test crops),
+  CLIP-normalised frames;
+* ``pose``  ``[B,M,Tp,V,3]`` 2-D joints (x, y in [-1,1], score);
+* ``video_keypoint`` ``[B,M,T,V,3]`` (or ``[B,C,M,T,V,3]``) joints of each
+  video frame in pixels of ``imgs`` (for P2V);
+* ``label`` ``[B]``.
+
+Loss: ``L_t + λ_R·L_R`` (guided contrastive-KL over the batch's label texts +
+NT-Xent refinement for video and pose). Prediction: ``S`` against every label
+text, argmax. Every part is switchable for the paper's ablations.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import math
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+from torch import nn
+
+from hhir_core.errors import ConfigError
+from hhir_core.registry import build
+
+from .adapters import BottleneckAdapter
+from .prompts import build_prompts, load_classes
+from .sgmc import SGMCSimilarity, guided_kl_loss
+from .ucmr import NTXentLoss, V2PAttention
+
+
+def _build_branch(cfg: Union[dict, nn.Module]) -> nn.Module:
+    if isinstance(cfg, nn.Module):
+        return cfg
+    cfg = dict(cfg)
+    name = cfg.pop("type")
+    from . import pose_encoder, video_encoder  # local classes work without the registry
+    local = {"CLIPVideoEncoder": video_encoder.CLIPVideoEncoder,
+             "PoseTransformerEncoder": pose_encoder.PoseTransformerEncoder}
+    if name in local:
+        return local[name](**cfg)
+    return build("branch_encoder", dict(type=name, **cfg))
+
+
+def _build_text(cfg: Union[dict, nn.Module]) -> nn.Module:
+    if isinstance(cfg, nn.Module):
+        return cfg
+    cfg = dict(cfg)
+    name = cfg.pop("type", "TextEncoderHead")
+    if name == "TextEncoderHead":
+        from hhir_core.llm import TextEncoderHead
+        return TextEncoderHead(**cfg)
+    return build("language_head", dict(type=name, **cfg))
+
+
+class PeVLRecognizer(BaseModel):
+    """Pose-enhanced vision-language recognizer (PeVL).
+
+    Args:
+        video_encoder / pose_encoder: branch-encoder configs.
+        text_encoder: ``TextEncoderHead`` config (sentence + word embeddings).
+        class_names: list, ``.txt`` or ``.json`` path (see :mod:`.prompts`);
+            ``class_ids`` selects/reorders classes like the dataset's ``classes``.
+        prompt / prompt_fallback / use_coarse: label prompt templates.
+        use_ucmr, use_p2v, use_v2p, use_refinement: UCMR switches (ablations).
+        similarities: subset of ``("vs", "ps", "fw")``.
+        guided_loss: semantic-content-guided loss (False: vanilla contrastive-KL).
+        lambda_r: weight of the refinement loss (paper 0.1).
+        text_adapter: a trainable bottleneck adapter on the frozen text features.
+    """
+
+    def __init__(self, video_encoder: dict, pose_encoder: dict, text_encoder: dict,
+                 class_names: Any, class_ids: Optional[Sequence[int]] = None,
+                 prompt: str = "{label}, a video of {coarse} action",
+                 prompt_fallback: str = "{label}", use_coarse: bool = True,
+                 use_ucmr: bool = True, use_p2v: bool = True, use_v2p: bool = True,
+                 use_refinement: bool = True, v2p_heads: int = 4,
+                 similarities: Sequence[str] = ("vs", "ps", "fw"), fw_temperature: float = 0.01,
+                 guided_loss: bool = True, lambda_r: float = 0.1, logit_scale_init: float = 1 / 0.07,
+                 refine_temperature: float = 0.1, text_adapter: bool = True,
+                 adapter_ratio: float = 0.25, data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.video_encoder = _build_branch(video_encoder)
+        self.pose_encoder = _build_branch(pose_encoder)
+        self.text_encoder = _build_text(text_encoder)
+        self.class_spec, self.class_ids = class_names, class_ids
+        self.prompt, self.prompt_fallback, self.use_coarse = prompt, prompt_fallback, use_coarse
+        self.use_p2v = bool(use_ucmr and use_p2v)
+        self.use_v2p = bool(use_ucmr and use_v2p)
+        self.use_refinement = bool(use_ucmr and use_refinement)
+        self.guided_loss, self.lambda_r = guided_loss, lambda_r
+
+        d = self.video_encoder.out_dim
+        dt = int(self.text_encoder.embed_dim)
+        self.embed_dim = d
+        self.pose_proj = nn.Linear(self.pose_encoder.out_dim, d)
+        self.text_proj = nn.Linear(dt, d)
+        if dt == d:  # keep a pre-aligned (CLIP) text space at initialisation
+            nn.init.eye_(self.text_proj.weight)
+            nn.init.zeros_(self.text_proj.bias)
+        self.text_adapter = BottleneckAdapter(d, adapter_ratio) if text_adapter else nn.Identity()
+        self.v2p = (V2PAttention(self.pose_encoder.out_dim, self.video_encoder.hidden_size, v2p_heads)
+                    if self.use_v2p else None)
+        self.sgmc = SGMCSimilarity(similarities, fw_temperature)
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(logit_scale_init)))
+        self.refine_video = NTXentLoss(refine_temperature) if self.use_refinement and self.use_p2v else None
+        self.refine_pose = NTXentLoss(refine_temperature) if self.use_refinement and self.use_v2p else None
+        self._text_cache: Optional[Dict[str, torch.Tensor]] = None
+        #: checkpoints skip these frozen pre-trained weights (TrainableCheckpointHook)
+        self.frozen_state_prefixes = ("video_encoder.clip", "text_encoder")
+
+    # ------------------------------------------------------------------ text
+    @property
+    def class_prompts(self) -> List[str]:
+        rows = load_classes(self.class_spec, self.class_ids)
+        return build_prompts(rows, self.prompt, self.prompt_fallback, self.use_coarse)
+
+    def _encode_texts(self, device: torch.device) -> Dict[str, torch.Tensor]:
+        """Raw sentence ``[K,Dt]``, words ``[K,W,Dt]``, mask ``[K,W]`` (cached when frozen)."""
+        frozen = not any(p.requires_grad for p in self.text_encoder.parameters())
+        if frozen and self._text_cache is not None:
+            if self._text_cache["sent"].device != device:
+                self._text_cache = {k: v.to(device) for k, v in self._text_cache.items()}
+            return self._text_cache
+        prompts = self.class_prompts
+        with torch.set_grad_enabled(not frozen and torch.is_grad_enabled()):
+            sent = self.text_encoder(prompts)
+            words, mask = self.text_encoder.encode_words(prompts)
+        out = dict(sent=sent.float().to(device), words=words.float().to(device), mask=mask.bool().to(device))
+        if frozen:
+            self._text_cache = {k: v.detach() for k, v in out.items()}
+        return out
+
+    def _project_texts(self, texts: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        return dict(sent=self.text_adapter(self.text_proj(texts["sent"])),
+                    words=self.text_adapter(self.text_proj(texts["words"])), mask=texts["mask"])
+
+    # ---------------------------------------------------------------- vision
+    def extract(self, imgs: torch.Tensor, pose: torch.Tensor,
+                video_keypoint: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+        """Video ``V [B,D]``, frames ``F [B,T,D]``, pose ``P [B,D]`` and refinement losses."""
+        vo = self.video_encoder.encode(imgs, video_keypoint, use_p2v=self.use_p2v)
+        frames = vo["frames"]
+        pt = self.pose_encoder.encode(pose)                               # [B,Tp,J,Dp]
+        pooled_before = pt.mean(dim=(1, 2))
+        if self.v2p is not None:
+            pt = self.v2p(pt, vo["patches"])
+        pooled = pt.mean(dim=(1, 2))
+        out = dict(video=frames.mean(1), frames=frames, pose=self.pose_proj(pooled))
+        losses = []
+        if self.refine_video is not None and "before" in vo:
+            losses.append(self.refine_video(vo["before"], vo["after"]))
+        if self.refine_pose is not None:
+            losses.append(self.refine_pose(pooled_before, pooled))
+        if losses:
+            out["loss_refine"] = torch.stack(losses).sum()
+        return out
+
+    def similarity(self, feats: Dict[str, torch.Tensor], texts: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """``S`` ``[B,K]`` of the features against the (projected) texts."""
+        return self.sgmc(feats["video"], feats["pose"], feats["frames"], texts["sent"],
+                         texts["words"], texts["mask"])["sim"]
+
+    # --------------------------------------------------------------- forward
+    def forward(self, imgs: torch.Tensor, pose: torch.Tensor, label: Optional[torch.Tensor] = None,
+                video_keypoint: Optional[torch.Tensor] = None, mode: str = "loss",
+                **unused: Any) -> Union[Dict[str, torch.Tensor], List[dict]]:
+        if mode == "loss":
+            return self.loss(imgs, pose, label, video_keypoint)
+        if mode == "predict":
+            return self.predict(imgs, pose, label, video_keypoint)
+        if mode == "tensor":
+            return self.predict_scores(imgs, pose, video_keypoint)
+        raise ConfigError(f"PeVLRecognizer.forward: unknown mode {mode!r}")
+
+    def loss(self, imgs, pose, label, video_keypoint=None) -> Dict[str, torch.Tensor]:
+        if label is None:
+            raise ValueError("PeVLRecognizer.loss needs 'label'")
+        label = torch.as_tensor(label, device=imgs.device).view(-1).long()
+        raw = self._encode_texts(imgs.device)
+        texts = self._project_texts({k: v[label] for k, v in raw.items()})
+        feats = self.extract(imgs, pose, video_keypoint)
+        scale = self.logit_scale.exp().clamp(max=100.0)
+        sim = self.similarity(feats, texts)                               # [B,B]
+        losses = dict(loss_t=guided_kl_loss(scale * sim, label, text_emb=raw["sent"][label],
+                                            guided=self.guided_loss))
+        if "loss_refine" in feats:
+            losses["loss_refine"] = self.lambda_r * feats["loss_refine"]
+        losses["logit_scale"] = scale.detach()
+        return losses
+
+    def predict_scores(self, imgs, pose, video_keypoint=None) -> torch.Tensor:
+        """``[B,K]`` similarity to every label text (crops averaged)."""
+        texts = self._project_texts(self._encode_texts(imgs.device))
+        if imgs.dim() == 6:  # [B,C,T,3,H,W]: multi-crop test
+            b, c = imgs.shape[:2]
+            kp = None if video_keypoint is None else video_keypoint.flatten(0, 1)
+            rep = pose.repeat_interleave(c, dim=0)
+            sim = self.similarity(self.extract(imgs.flatten(0, 1), rep, kp), texts)
+            return sim.view(b, c, -1).mean(1)
+        return self.similarity(self.extract(imgs, pose, video_keypoint), texts)
+
+    def predict(self, imgs, pose, label=None, video_keypoint=None) -> List[dict]:
+        scores = self.predict_scores(imgs, pose, video_keypoint).float()
+        out = []
+        for i in range(scores.shape[0]):
+            d = dict(pred_scores=scores[i].detach().cpu(), pred_label=int(scores[i].argmax()))
+            if label is not None:
+                d["gt_label"] = int(torch.as_tensor(label).view(-1)[i])
+            out.append(d)
+        return out
+
