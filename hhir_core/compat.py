@@ -1,0 +1,75 @@
+"""Contained fixes for known third-party breakages (DESIGN §6), one function each.
+
+Every fix is idempotent and has a test in ``tests/test_compat.py``:
+
+* :func:`import_mmaction_models` – mmaction2 1.2.0 wheels lack
+  ``mmaction/models/localizers/drn`` (upstream issue #2714) and enable
+  multimodal models that import names removed in transformers 5.
+* :func:`enable_safe_checkpoints` – torch >= 2.6 loads with
+  ``weights_only=True``; mmengine's message hub stores ``HistoryBuffer`` objects
+  whose pickle goes through ``builtins.getattr``. We give ``HistoryBuffer`` a
+  data-only reduction and allow-list only that class and numpy's array
+  rebuilders — never ``getattr``.
+"""
+from __future__ import annotations
+
+import copyreg
+import importlib
+import importlib.util
+import sys
+import types
+from typing import Any
+
+_SAFE_DONE = False
+
+
+def import_mmaction_models() -> types.ModuleType:
+    """Import ``mmaction.models`` with the DESIGN §6 work-arounds applied."""
+    if "mmaction.models" in sys.modules:
+        return sys.modules["mmaction.models"]
+    dependency = importlib.import_module("mmaction.utils.dependency")
+    dependency.WITH_MULTIMODAL = False  # its multimodal models need transformers<5
+    drn = "mmaction.models.localizers.drn"
+    if importlib.util.find_spec("mmaction") is not None and drn + ".drn" not in sys.modules:
+        try:
+            importlib.import_module(drn + ".drn")
+        except ImportError:
+            # localizers/__init__ does `from .drn.drn import DRN`: stub both levels
+            package = types.ModuleType(drn)
+            package.__path__ = []  # type: ignore[attr-defined]
+            module = types.ModuleType(drn + ".drn")
+            module.__doc__ = "hhir stub: missing from the mmaction2 1.2.0 wheel (issue #2714)"
+            module.DRN = None  # type: ignore[attr-defined]
+            package.drn = module  # type: ignore[attr-defined]
+            sys.modules[drn], sys.modules[drn + ".drn"] = package, module
+    return importlib.import_module("mmaction.models")
+
+
+def _reduce_history_buffer(buf: Any) -> tuple:
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    logs = [float(x) for x in buf._log_history]
+    counts = [int(x) for x in buf._count_history]
+    return (HistoryBuffer, (logs, counts, int(buf.max_length)))
+
+
+def enable_safe_checkpoints() -> None:
+    """Make mmengine checkpoints loadable with ``torch.load(weights_only=True)``."""
+    global _SAFE_DONE
+    if _SAFE_DONE:
+        return
+    import numpy as np
+    import torch
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
+    allowed: list = [HistoryBuffer, np.ndarray, np.dtype]
+    try:  # numpy>=1.25 exposes the rebuild helpers here
+        from numpy.core.multiarray import _reconstruct, scalar  # type: ignore
+
+        allowed += [_reconstruct, scalar]
+    except Exception:  # pragma: no cover - numpy layout changes
+        pass
+    allowed += [type(np.dtype(t)) for t in ("float64", "float32", "int64", "int32", "bool")]
+    torch.serialization.add_safe_globals(allowed)
+    _SAFE_DONE = True

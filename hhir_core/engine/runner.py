@@ -1,0 +1,272 @@
+"""Train/test entry points on mmengine's Runner, with multi-stage configs.
+
+A config's optional ``stages = [dict(name=..., cfg=dict(...overrides...)), ...]``
+runs in order, each in ``WORK_DIR/<name>/``; stage ``i`` starts from the last
+checkpoint of stage ``i-1`` (``load_from``), a finished stage leaves
+``stage_done.json`` and is skipped on re-runs, ``resume='auto'`` continues a
+stage from its own last checkpoint, and ``stage=NAME`` re-runs one stage alone.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from ..config import config_hash, load_config, require_keys, validate
+from ..errors import ConfigError, HHIRError
+from . import provenance
+from .hooks import update_metrics_file
+
+STAGE_DONE = "stage_done.json"
+DEFAULT_HOOKS = ("ProvenanceHook", "TrainableCheckpointHook", "MetricsDumpHook")
+
+
+@dataclass
+class RunOptions:
+    """Command-line options shared by tools/train.py and tools/test.py."""
+    work_dir: Optional[str] = None
+    resume: Optional[str] = None  # None | "auto" | path
+    amp: bool = False
+    launcher: str = "none"
+    seed: Optional[int] = None
+    deterministic: bool = False
+    stage: Optional[str] = None
+    cfg_options: Dict[str, Any] = field(default_factory=dict)
+
+
+def prepare_config(config: str, opts: RunOptions, for_training: bool = True):
+    """Load, override, validate; returns the config with ``work_dir`` set."""
+    cfg = load_config(config, opts.cfg_options)
+    if opts.work_dir:
+        cfg.work_dir = opts.work_dir
+    elif not cfg.get("work_dir"):
+        cfg.work_dir = str(Path("work_dirs") / Path(cfg["_config_path"]).stem)
+    randomness = dict(cfg.get("randomness") or {})
+    if opts.seed is not None:
+        randomness["seed"] = opts.seed
+    if opts.deterministic:
+        randomness["deterministic"] = True
+    randomness.setdefault("seed", 0)
+    cfg.randomness = randomness
+    cfg.launcher = opts.launcher
+    if opts.launcher != "none":
+        _configure_distributed(cfg)
+    if opts.amp:
+        _enable_amp(cfg)
+    validate(cfg)
+    if for_training:
+        require_keys(cfg, ["model", "train_dataloader", "train_cfg", "optim_wrapper"], "training")
+        for stage in cfg.get("stages") or []:
+            if "name" not in stage:
+                raise ConfigError("stages: every stage needs a 'name'")
+    _ensure_default_hooks(cfg)
+    return cfg
+
+
+def _configure_distributed(cfg: Any) -> None:
+    import torch
+
+    env = dict(cfg.get("env_cfg") or {})
+    dist_cfg = dict(env.get("dist_cfg") or {})
+    if not torch.cuda.is_available():
+        dist_cfg["backend"] = "gloo"
+        # DDP on CPU modules must not get device_ids (mmengine defaults to LOCAL_RANK)
+        wrapper = dict(cfg.get("model_wrapper_cfg") or {})
+        wrapper.setdefault("type", "MMDistributedDataParallel")
+        wrapper["device_ids"] = None
+        wrapper.setdefault("broadcast_buffers", False)
+        wrapper.setdefault("find_unused_parameters", True)
+        cfg.model_wrapper_cfg = wrapper
+    env["dist_cfg"] = dist_cfg
+    cfg.env_cfg = env
+
+
+def _enable_amp(cfg: Any) -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ConfigError("--amp: mixed precision needs a CUDA device; none is available "
+                          "(drop --amp on CPU)")
+    optim = cfg.get("optim_wrapper")
+    if optim is None:
+        raise ConfigError("--amp: the config has no 'optim_wrapper'")
+    if optim.get("type", "OptimWrapper") == "OptimWrapper":
+        optim["type"] = "AmpOptimWrapper"
+        optim.setdefault("loss_scale", "dynamic")
+
+
+def _ensure_default_hooks(cfg: Any) -> None:
+    hooks = list(cfg.get("custom_hooks") or [])
+    present = {h.get("type") for h in hooks}
+    for name in DEFAULT_HOOKS:
+        if name not in present:
+            hooks.append(dict(type=name))
+    cfg.custom_hooks = hooks
+    cfg.default_scope = cfg.get("default_scope") or "hhir"
+
+
+def _build_runner(cfg: Any):
+    from mmengine.runner import Runner
+
+    from ..compat import enable_safe_checkpoints
+    from .checkpoint import install_safe_loader
+
+    enable_safe_checkpoints()
+    install_safe_loader()
+    clean = copy.deepcopy(cfg)
+    for key in ("stages", "requires", "_config_path", "metadata"):
+        clean.pop(key, None)
+    return Runner.from_cfg(clean)
+
+
+def _last_checkpoint(work_dir: str) -> Optional[str]:
+    marker = os.path.join(work_dir, "last_checkpoint")
+    if os.path.isfile(marker):
+        with open(marker) as f:
+            path = f.read().strip()
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def _stage_configs(cfg: Any) -> List[Dict[str, Any]]:
+    stages = cfg.get("stages")
+    if not stages:
+        return [dict(name=None, cfg={})]
+    return [dict(name=s["name"], cfg=dict(s.get("cfg") or {})) for s in stages]
+
+
+def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
+    """Run every stage (or ``opts.stage``) and return the final metrics."""
+    work_dir = str(cfg.work_dir)
+    os.makedirs(work_dir, exist_ok=True)
+    stages = _stage_configs(cfg)
+    names = [s["name"] for s in stages]
+    if opts.stage is not None and opts.stage not in names:
+        raise ConfigError(f"--stage {opts.stage!r}: the config's stages are "
+                          f"{', '.join(n for n in names if n) or '(single stage)'}")
+    multi = stages[0]["name"] is not None
+    if multi:
+        provenance.write(os.path.join(work_dir, "provenance.json"), cfg, seed=cfg.randomness.get("seed"))
+    metrics_path = os.path.join(work_dir, "metrics.json")
+    previous_ckpt: Optional[str] = None
+    final: Dict[str, float] = {}
+    for index, stage in enumerate(stages):
+        name = stage["name"]
+        stage_dir = os.path.join(work_dir, name) if multi else work_dir
+        done_file = os.path.join(stage_dir, STAGE_DONE)
+        selected = opts.stage is None or opts.stage == name
+        if multi and os.path.isfile(done_file) and not (opts.stage == name):
+            with open(done_file) as f:
+                done = json.load(f)
+            previous_ckpt = done.get("checkpoint")
+            final = done.get("metrics", {})
+            _print(f"stage {name!r} already finished ({done_file}); skipping")
+            continue
+        if not selected:
+            ckpt = _last_checkpoint(stage_dir)
+            if ckpt is None:
+                raise ConfigError(f"--stage {opts.stage!r} needs stage {name!r} finished first "
+                                  f"(no checkpoint in {stage_dir}); run without --stage")
+            previous_ckpt = ckpt
+            continue
+        scfg = copy.deepcopy(cfg)
+        if stage["cfg"]:
+            scfg.merge_from_dict(stage["cfg"])
+        scfg.work_dir = stage_dir
+        own_ckpt = _last_checkpoint(stage_dir)
+        if opts.resume and opts.resume != "auto":
+            scfg.resume, scfg.load_from = True, opts.resume
+        elif opts.resume == "auto" and own_ckpt is not None and opts.stage != name:
+            scfg.resume, scfg.load_from = True, None
+        else:
+            scfg.resume = False
+            if previous_ckpt is not None:
+                scfg.load_from = previous_ckpt
+        if multi:
+            _print(f"stage {index + 1}/{len(stages)} {name!r} -> {stage_dir}"
+                   + (f" (from {previous_ckpt})" if scfg.get("load_from") and not scfg.resume else ""))
+        if os.path.isfile(os.path.join(stage_dir, "metrics.json")) and not scfg.resume:
+            os.remove(os.path.join(stage_dir, "metrics.json"))
+        runner = _build_runner(scfg)
+        runner.train()
+        if scfg.get("test_dataloader") and scfg.get("test_evaluator") and scfg.get("test_cfg"):
+            runner.test()
+        stage_metrics = _read_metrics(os.path.join(stage_dir, "metrics.json"))
+        previous_ckpt = _last_checkpoint(stage_dir)
+        final = stage_metrics
+        if multi:
+            with open(done_file, "w") as f:
+                json.dump({"checkpoint": previous_ckpt, "metrics": stage_metrics,
+                           "config_hash": config_hash(scfg)}, f, indent=2)
+            update_metrics_file(metrics_path, stage_metrics, prefix=f"{name}/")
+        _release(runner)
+    if multi:
+        update_metrics_file(metrics_path, final)
+        if final:
+            _print(f"metrics: {metrics_path}")
+    return final
+
+
+def test(cfg: Any, checkpoint: str, opts: RunOptions) -> Dict[str, float]:
+    """Evaluate ``checkpoint`` on the config's test (or val) split."""
+    stages = cfg.get("stages")
+    if stages:  # evaluate with the last stage's settings
+        cfg.merge_from_dict(dict(stages[-1].get("cfg") or {}))
+    if not cfg.get("test_dataloader"):
+        if not cfg.get("val_dataloader"):
+            raise ConfigError("config has neither 'test_dataloader' nor 'val_dataloader'")
+        cfg.test_dataloader, cfg.test_evaluator = cfg.val_dataloader, cfg.val_evaluator
+        cfg.test_cfg = dict(type="TestLoop")
+    cfg.load_from, cfg.resume = checkpoint, False
+    for key in ("train_dataloader", "train_cfg", "optim_wrapper", "param_scheduler"):
+        cfg.pop(key, None)
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    os.makedirs(cfg.work_dir, exist_ok=True)
+    runner = _build_runner(cfg)
+    metrics = runner.test()
+    return {k: float(v) for k, v in (metrics or {}).items() if _is_number(v)}
+
+
+def _is_number(v: Any) -> bool:
+    try:
+        float(v)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _read_metrics(path: str) -> Dict[str, float]:
+    if not os.path.isfile(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def _release(runner: Any) -> None:
+    """Free a finished stage's model before the next stage builds its own."""
+    import gc
+
+    del runner
+    gc.collect()
+
+
+def _print(msg: str) -> None:
+    print(f"[hhir] {msg}", flush=True)
+
+
+def run_cli(fn, *args: Any) -> int:
+    """Run ``fn``; expected errors print one message and exit non-zero."""
+    try:
+        fn(*args)
+        return 0
+    except HHIRError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; the last checkpoint is kept (use --resume auto)", file=sys.stderr)
+        return 130

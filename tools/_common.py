@@ -1,0 +1,33 @@
+"""Argument handling shared by tools/train.py and tools/test.py."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone without install
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    from mmengine.config import DictAction
+
+    parser.add_argument("config", help="config file, or plugin::path/to/config.py")
+    parser.add_argument("--work-dir", help="where logs, checkpoints and metrics go")
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction, default={},
+                        help="override config keys, e.g. model.tokenizer.type=EuclideanVQTokenizer")
+    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm"], default="none")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--deterministic", action="store_true")
+    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
+
+
+def options_from(args: argparse.Namespace):
+    from hhir_core.engine.runner import RunOptions
+
+    if "LOCAL_RANK" not in os.environ:
+        os.environ["LOCAL_RANK"] = str(args.local_rank)
+    return RunOptions(work_dir=args.work_dir, resume=getattr(args, "resume", None),
+                      amp=getattr(args, "amp", False), launcher=args.launcher, seed=args.seed,
+                      deterministic=args.deterministic, stage=getattr(args, "stage", None),
+                      cfg_options=dict(args.cfg_options or {}))
