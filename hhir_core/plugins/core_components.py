@@ -7,4 +7,6 @@ CORE_COMPONENTS = [
     ("hook", "ProvenanceHook", "hhir_core.engine.hooks:ProvenanceHook"),
     ("hook", "TrainableCheckpointHook", "hhir_core.engine.hooks:TrainableCheckpointHook"),
     ("hook", "MetricsDumpHook", "hhir_core.engine.hooks:MetricsDumpHook"),
+    # ski: paired RGB clips + NTU skeletons (generic, used by SKI)
+    ("dataset", "VideoSkeletonDataset", "hhir_core.data.video_skeleton:VideoSkeletonDataset"),
 ]

@@ -1,0 +1,152 @@
+"""Paired RGB clips and NTU-format skeletons (one sample = one ``frame_dir``).
+
+Why here and not in a plugin: any method that learns from video *and*
+skeletons of the same recordings (SKI's distillation, pose-guided video models)
+needs the same thing — the skeleton side is exactly :class:`NTUSkeletonDataset`
+(splits, class filtering/remapping, pipelines, synthetic generation), the video
+side reads ``<video_dir>/<frame_dir><video_ext>`` with OpenCV. Either side can
+be switched off (``with_video`` / ``with_skeleton``), e.g. so a video-only model
+is evaluated without skeletons, or a skeleton model trains without decoding video.
+
+Sample dict: ``imgs`` float32 ``[T,3,H,W]`` (RGB, ``(x/255 - mean)/std``),
+``keypoint`` (after the skeleton pipeline), ``label``, ``frame_dir``, and with
+``with_description`` a reference ``text`` from ``descriptions.json``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ..errors import DataError
+from .bad_samples import BadSampleError
+from .ntu import NTUSkeletonDataset
+
+#: CLIP's RGB normalisation, the default for frames.
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+def read_video(path: Union[str, Path]) -> np.ndarray:
+    """All frames of a video as RGB ``uint8 [T,H,W,3]`` (OpenCV)."""
+    import cv2
+
+    path = Path(path)
+    if not path.is_file():
+        raise BadSampleError(f"video file {path} does not exist")
+    cap = cv2.VideoCapture(str(path))
+    frames: List[np.ndarray] = []
+    try:
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    finally:
+        cap.release()
+    if not frames:
+        raise BadSampleError(f"video file {path} has no decodable frame")
+    return np.stack(frames)
+
+
+def sample_indices(total: int, num: int, test_mode: bool,
+                   rng: Optional[np.random.Generator] = None) -> np.ndarray:
+    """``num`` frame indices in ``num`` equal segments (segment centre at test time)."""
+    edges = np.linspace(0, total, num + 1)
+    if test_mode:
+        idx = (edges[:-1] + edges[1:]) / 2
+    else:
+        rng = rng or np.random.default_rng()
+        idx = edges[:-1] + rng.random(num) * (edges[1:] - edges[:-1])
+    return np.clip(idx.astype(np.int64), 0, total - 1)
+
+
+class VideoSkeletonDataset(NTUSkeletonDataset):
+    """NTU skeleton dataset + the matching RGB clip of every sample.
+
+    Args (beyond :class:`NTUSkeletonDataset`'s):
+        video_dir: folder of the clips; relative paths are taken next to the
+            annotation pickle (the synthetic benchmark writes ``videos/``).
+        video_ext: file suffix of the clips.
+        num_frames: frames sampled per clip (uniform segments, random offset in
+            training, centre at test time).
+        frame_size: resize frames to ``size`` (int, square) or ``(H, W)``; ``None`` keeps them.
+        mean / std: per-channel normalisation of frames in ``[0, 1]`` (default CLIP's).
+        with_video / with_skeleton: which modalities each sample carries.
+        with_description: add ``text`` (one reference description) from
+            ``descriptions_file`` next to the pickle.
+    """
+
+    def __init__(self, *args: Any, video_dir: str = "videos", video_ext: str = ".mp4",
+                 num_frames: int = 8, frame_size: Union[None, int, Sequence[int]] = None,
+                 mean: Sequence[float] = CLIP_MEAN, std: Sequence[float] = CLIP_STD,
+                 with_video: bool = True, with_skeleton: bool = True,
+                 with_description: bool = False, descriptions_file: str = "descriptions.json",
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not (with_video or with_skeleton):
+            raise DataError("VideoSkeletonDataset: with_video and with_skeleton are both False")
+        root = Path(self.ann_file).parent
+        self.video_dir = Path(video_dir) if Path(video_dir).is_absolute() else root / video_dir
+        if with_video and not self.video_dir.is_dir():
+            raise DataError(
+                f"VideoSkeletonDataset: video folder {self.video_dir} does not exist (for the "
+                "synthetic benchmark set synthetic=dict(..., render=True))")
+        self.video_ext = video_ext
+        self.num_frames = int(num_frames)
+        if frame_size is not None and isinstance(frame_size, int):
+            frame_size = (frame_size, frame_size)
+        self.frame_size: Optional[Tuple[int, int]] = (tuple(int(s) for s in frame_size)
+                                                      if frame_size is not None else None)
+        self.mean = np.asarray(mean, dtype=np.float32)
+        self.std = np.asarray(std, dtype=np.float32)
+        self.with_video, self.with_skeleton = with_video, with_skeleton
+        self.descriptions: Optional[Dict[str, List[str]]] = None
+        if with_description:
+            path = root / descriptions_file
+            try:
+                self.descriptions = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise DataError(f"VideoSkeletonDataset: cannot read descriptions {path}: {exc}") \
+                    from exc
+
+    def load_frames(self, frame_dir: str) -> np.ndarray:
+        """Sampled, resized, normalised frames of one clip: float32 ``[T,3,H,W]``."""
+        import cv2
+
+        video = read_video(self.video_dir / f"{frame_dir}{self.video_ext}")
+        idx = sample_indices(len(video), self.num_frames, self.test_mode)
+        frames = video[idx]
+        if self.frame_size is not None and frames.shape[1:3] != self.frame_size:
+            h, w = self.frame_size
+            frames = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)
+                               for f in frames])
+        x = (frames.astype(np.float32) / 255.0 - self.mean) / self.std
+        return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+
+    def prepare_data(self, idx: int) -> Dict[str, Any]:
+        import torch
+
+        info = self.get_data_info(idx)
+        frame_dir = str(info.get("frame_dir") or self._frame_dir(idx))
+        if self.with_skeleton:
+            out = self.pipeline(info)
+            if out is None:
+                raise BadSampleError(f"the skeleton pipeline returned None for {frame_dir!r}")
+            out = dict(out)
+        else:
+            out = dict(label=int(info["label"]))
+        out["frame_dir"] = frame_dir
+        if self.with_video:
+            out["imgs"] = torch.from_numpy(self.load_frames(frame_dir))
+        if self.descriptions is not None:
+            texts = self.descriptions.get(frame_dir)
+            if not texts:
+                raise BadSampleError(f"no description for {frame_dir!r} in the descriptions file")
+            out["text"] = texts[0] if self.test_mode else texts[np.random.randint(len(texts))]
+        return out
+
+
+__all__ = ["VideoSkeletonDataset", "read_video", "sample_indices", "CLIP_MEAN", "CLIP_STD"]
