@@ -7,6 +7,22 @@ CORE_COMPONENTS = [
     ("hook", "ProvenanceHook", "hhir_core.engine.hooks:ProvenanceHook"),
     ("hook", "TrainableCheckpointHook", "hhir_core.engine.hooks:TrainableCheckpointHook"),
     ("hook", "MetricsDumpHook", "hhir_core.engine.hooks:MetricsDumpHook"),
+    # data-ntu: NTU datasets, skeleton transforms, classification metric
+    ("dataset", "NTUSkeletonDataset", "hhir_core.data.ntu:NTUSkeletonDataset"),
+    ("dataset", "NTUSkeleton2DDataset", "hhir_core.data.ntu:NTUSkeleton2DDataset"),
+    ("transform", "NormalizeSkeleton3D", "hhir_core.data.transforms:NormalizeSkeleton3D"),
+    ("transform", "NormalizeSkeleton2D", "hhir_core.data.transforms:NormalizeSkeleton2D"),
+    ("transform", "UniformSampleFrames", "hhir_core.data.transforms:UniformSampleFrames"),
+    ("transform", "RandomRotation", "hhir_core.data.transforms:RandomRotation"),
+    ("transform", "PadPersons", "hhir_core.data.transforms:PadPersons"),
+    ("transform", "SkeletonFeatures", "hhir_core.data.transforms:SkeletonFeatures"),
+    ("transform", "ToTensor", "hhir_core.data.transforms:ToTensor"),
+    ("transform", "PackSkeletonInputs", "hhir_core.data.transforms:PackSkeletonInputs"),
+    ("metric", "ClassificationMetric", "hhir_core.evaluation.metrics:ClassificationMetric"),
+    ("hook", "MetricWorkDirHook", "hhir_core.evaluation.metrics:MetricWorkDirHook"),
     # ski: paired RGB clips + NTU skeletons (generic, used by SKI)
     ("dataset", "VideoSkeletonDataset", "hhir_core.data.video_skeleton:VideoSkeletonDataset"),
+    # llm-core: language heads (hhir_core/llm)
+    ("language_head", "CausalLMHead", "hhir_core.llm.causal_head:CausalLMHead"),
+    ("language_head", "TextEncoderHead", "hhir_core.llm.text_encoder:TextEncoderHead"),
 ]
