@@ -25,4 +25,6 @@ CORE_COMPONENTS = [
     # llm-core: language heads (hhir_core/llm)
     ("language_head", "CausalLMHead", "hhir_core.llm.causal_head:CausalLMHead"),
     ("language_head", "TextEncoderHead", "hhir_core.llm.text_encoder:TextEncoderHead"),
+    # pevl: generic video + 2-D pose dataset
+    ("dataset", "VideoPoseDataset", "hhir_core.data.video_pose:VideoPoseDataset"),
 ]
