@@ -234,18 +234,17 @@ class CheckContext:
 
     def call(self, inst: Any, inputs: Tuple[tuple, Dict[str, Any]], train: bool,
              seed: int = SEED) -> Any:
-        """Run the role's main method on a copy of ``inputs`` (train or eval mode)."""
-        import torch
+        """Run the role's main method on a copy of ``inputs`` (train or eval mode).
 
+        Autograd stays on in eval mode too: some contracts (a causal head's
+        loss) legitimately assert a gradient path, and tiny instances are cheap.
+        """
         if is_module(inst):
             inst.train(train)
         args, kwargs = copy.deepcopy(inputs)
         method = getattr(inst, getattr(inst, "main_method", "forward") or "forward")
         seed_everything(seed)
-        if train:
-            return method(*args, **kwargs)
-        with torch.no_grad():
-            return method(*args, **kwargs)
+        return method(*args, **kwargs)
 
     def reference(self) -> Tuple[Any, Tuple[tuple, Dict[str, Any]], Any]:
         """``(instance, inputs, eval output)`` of a fresh seed-0 instance (cached).
@@ -426,21 +425,31 @@ def check_config_roundtrip(ctx: CheckContext) -> str:
         path = os.path.join(tmp, "component.py")
         Config(dict(component=cfg)).dump(path)
         loaded = Config.fromfile(path).component
+    hint = ("; tiny() must equal building dict(type=name, **tiny_config()) - move extra "
+            "set-up into constructor arguments, or define tiny_config() accordingly")
     seed_everything(SEED)
-    if ctx.build is not None:
-        inst = ctx.build(loaded)
-    else:
-        loaded = loaded.to_dict()
-        loaded.pop("type")
-        inst = ctx.cls(**loaded)
+    try:
+        if ctx.build is not None:
+            inst = ctx.build(loaded)
+        else:
+            plain = loaded.to_dict()
+            plain.pop("type")
+            inst = ctx.cls(**plain)
+    except Exception as exc:
+        raise CheckFailed(f"building {json.dumps(cfg, default=str)[:160]} from the dumped "
+                          f"config raised {type(exc).__name__}: {exc}") from exc
     if type(inst) is not ctx.cls:
         raise CheckFailed(f"building {cfg['type']!r} gave {type(inst).__qualname__}, "
                           f"not {ctx.cls.__qualname__}")
-    out_b = ctx.call(inst, inputs, train=False)
+    try:
+        out_b = ctx.call(inst, inputs, train=False)
+    except Exception as exc:
+        raise CheckFailed(f"the instance built from the dumped config raised "
+                          f"{type(exc).__name__}: {exc}{hint}") from exc
     problems = compare_outputs(out_a, out_b)
     if problems:
         raise CheckFailed("built from the dumped config, outputs differ from tiny(): "
-                          + "; ".join(problems[:4]))
+                          + "; ".join(problems[:4]) + hint)
     return json.dumps(cfg, default=str)[:200]
 
 
