@@ -6,6 +6,11 @@ COMPONENTS = [
     ("tokenizer", "HyperbolicVQTokenizer", f"{_M}.tokenizers:HyperbolicVQTokenizer"),
     ("tokenizer", "EuclideanVQTokenizer", f"{_M}.tokenizers:EuclideanVQTokenizer"),
     ("tokenizer", "ContinuousTokenizer", f"{_M}.tokenizers:ContinuousTokenizer"),
+    ("model", "LLMARRecognizer", f"{_M}.recognizer:LLMARRecognizer"),
+    ("metric", "VQTokenizerMetric", f"{_M}.metrics:VQTokenizerMetric"),
+    ("hook", "LLMARStageHook", f"{_M}.hooks:LLMARStageHook"),
+    ("hook", "CodebookUsageHook", f"{_M}.hooks:CodebookUsageHook"),
+    ("hook", "LoRAExportHook", f"{_M}.hooks:LoRAExportHook"),
 ]
 
 
@@ -13,3 +18,8 @@ COMPONENTS = [
 def hhir_register(register):
     for role, name, target in COMPONENTS:
         register(role, name, target)
+
+
+@hookimpl
+def hhir_requires():
+    return ["torch", "transformers>=4.45", "peft>=0.12", "mmengine>=0.10"]

@@ -66,8 +66,9 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
         self.encoder = TemporalConvEncoder(in_channels, llm_dim, hidden, depth)
         self.decoder = TemporalConvDecoder(llm_dim, in_channels, hidden, depth)
         self.quantizer = self._make_quantizer(num_codes, llm_dim, curvature, codebook_init_std)
-        # sample of the frozen LLM's input embeddings for the MMD loss (set by the recognizer)
-        self.register_buffer("mmd_reference", torch.zeros(0, llm_dim), persistent=True)
+        # sample of the frozen LLM's input embeddings for the MMD loss (set by the recognizer;
+        # not saved: it is re-drawn deterministically from the LLM)
+        self.register_buffer("mmd_reference", torch.zeros(0, llm_dim), persistent=False)
 
     # -- construction hooks ---------------------------------------------------
     def _make_quantizer(self, num_codes: int, dim: int, curvature: float, init_std: float):

@@ -1,0 +1,345 @@
+"""``LLMARRecognizer``: LLM-AR ("LLMs are Good Action Recognizers") as an mmengine model.
+
+Two stages share one model class (``train_stage`` switches them; a multi-stage
+config sets it per stage):
+
+* ``'tokenizer'`` — linguistic projection: only the action VQ-VAE trains (its
+  reconstruction, VQ and human-inductive-bias losses). The frozen LLM is loaded
+  for its word embeddings (MMD target; optional codebook initialisation).
+  Evaluation reports reconstruction error and codebook usage.
+* ``'llm'`` — the tokenizer is frozen and the LLM is tuned (LoRA by default) on
+  ``"Given a sequence of action tokens <tokens>, please predict the corresponding
+  action."`` with the class name as the answer. Prediction scores every class
+  name's log-likelihood (default; always valid, gives top-5) or generates text
+  and matches it to the class list (``predict_mode='generate'``, as in the paper).
+
+Unseen-class protocol: ``candidate_prompt`` adds "... from [a, b, c]." to the
+prompt; training lists ``train_list_size`` training classes (the true one among
+them), evaluation lists every evaluation class (``eval_classes``).
+"""
+from __future__ import annotations
+
+import difflib
+import random
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import torch
+from mmengine.model import BaseModel
+from torch import Tensor, nn
+
+from hhir_core.errors import ConfigError, DataError
+
+PROMPT = "Given a sequence of action tokens <tokens>, please predict the corresponding action."
+CANDIDATE_PROMPT = ("Given a sequence of action tokens <tokens>, please predict the corresponding "
+                    "action from [{candidates}].")
+STAGES = ("tokenizer", "llm")
+
+
+def class_names_for(classes: Union[None, str, Sequence[Any]]) -> List[str]:
+    """Names of NTU label ids (``None`` = all 120, ``'unseen:<split>'`` etc.) or given names."""
+    from hhir_core.data.ntu_classes import ntu120_classes
+
+    names = ntu120_classes()
+    if classes is None:
+        return list(names)
+    if isinstance(classes, str):
+        from hhir_core.data.ntu import _resolve_classes
+
+        classes = _resolve_classes(classes)
+    out = []
+    for c in classes:
+        if isinstance(c, str):
+            out.append(c)
+        else:
+            if not 0 <= int(c) < len(names):
+                raise ConfigError(f"model.classes: NTU label id {c} is out of range 0..{len(names)-1}")
+            out.append(names[int(c)])
+    return out
+
+
+def freeze_as_buffers(module: nn.Module) -> None:
+    """Turn every parameter of ``module`` into a (persistent) buffer of the same name.
+
+    Why: checkpoints keep only trainable parameters (a frozen LLM is never
+    re-written), but the frozen stage-1 tokenizer is small and is needed to
+    reproduce predictions and to resume stage 2; as buffers its weights are
+    saved under unchanged keys and still load from a stage-1 checkpoint.
+    """
+    for sub in module.modules():
+        for name, p in list(sub._parameters.items()):
+            if p is None:
+                continue
+            del sub._parameters[name]
+            sub.register_buffer(name, p.detach().clone(), persistent=True)
+
+
+def _build(role: str, cfg: Dict[str, Any]) -> Any:
+    """Build a registered component, loading the plugins first (a bare registry
+    lookup does not discover them)."""
+    from hhir_core.plugins.manager import load_plugins
+    from hhir_core.registry import build
+
+    load_plugins()
+    return build(role, cfg)
+
+
+def match_class(text: str, class_names: Sequence[str]) -> int:
+    """Index of the class a generated ``text`` names (exact, containment, then fuzzy)."""
+    t = text.strip().strip(".").lower()
+    lowered = [n.lower() for n in class_names]
+    if t in lowered:
+        return lowered.index(t)
+    contained = [i for i, n in enumerate(lowered) if n and n in t]
+    if contained:  # the longest class name mentioned in the text
+        return max(contained, key=lambda i: len(lowered[i]))
+    ratios = [difflib.SequenceMatcher(None, t, n).ratio() for n in lowered]
+    return int(max(range(len(ratios)), key=ratios.__getitem__))
+
+
+class LLMARRecognizer(BaseModel):
+    """Action VQ-VAE tokenizer + (LoRA-tuned) causal LM.
+
+    Args:
+        tokenizer: config of a ``tokenizer`` component taking raw skeletons
+            (``HyperbolicVQTokenizer``, ``EuclideanVQTokenizer``, ``ContinuousTokenizer``).
+        llm: :class:`hhir_core.llm.CausalLMHead` kwargs (``type`` optional: any
+            registered ``language_head``).
+        train_stage: ``'tokenizer'`` (stage 1) or ``'llm'`` (stage 2).
+        classes: training label set: NTU label ids (as given to the dataset's
+            ``classes``), ``'seen:<split>'``, explicit names, or ``None`` (all 120).
+        eval_classes: evaluation label set (unseen-class protocol); default ``classes``.
+        prompt / candidate_prompt: templates; ``<tokens>`` marks the action sentence,
+            ``{candidates}`` the comma-separated class list.
+        candidate_in_prompt: use ``candidate_prompt`` (unseen-class protocol).
+        train_list_size: candidates listed in training prompts (``None`` = all classes).
+        predict_mode: ``'score'`` (class-name log-likelihood) or ``'generate'``.
+        score_reduction: ``'sum'`` or ``'mean'`` (per-token) log-likelihood.
+        token_mode: ``'embeds'`` (code vectors spliced into ``inputs_embeds``) or
+            ``'vocab'`` (K new vocabulary tokens initialised from the codes).
+        codebook_init: ``'random'`` or ``'llm'`` (sample of the LLM's word embeddings).
+        mmd_samples: LLM word embeddings kept for the MMD loss.
+        max_new_tokens: generation length in ``'generate'`` mode.
+    """
+
+    def __init__(self, tokenizer: Dict[str, Any], llm: Dict[str, Any],
+                 train_stage: str = "llm", classes: Any = None, eval_classes: Any = None,
+                 prompt: str = PROMPT, candidate_prompt: str = CANDIDATE_PROMPT,
+                 candidate_in_prompt: bool = False, train_list_size: Optional[int] = None,
+                 predict_mode: str = "score", score_reduction: str = "sum",
+                 token_mode: str = "embeds", codebook_init: str = "random",
+                 mmd_samples: int = 1024, max_new_tokens: int = 16, seed: int = 0,
+                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        for key, value, valid in (("train_stage", train_stage, STAGES),
+                                  ("predict_mode", predict_mode, ("score", "generate")),
+                                  ("score_reduction", score_reduction, ("sum", "mean")),
+                                  ("token_mode", token_mode, ("embeds", "vocab")),
+                                  ("codebook_init", codebook_init, ("random", "llm"))):
+            if value not in valid:
+                raise ConfigError(f"model.{key}={value!r}; valid: {', '.join(valid)}")
+        if "<tokens>" not in prompt or "<tokens>" not in candidate_prompt:
+            raise ConfigError("model.prompt and model.candidate_prompt must contain '<tokens>'")
+        self.train_stage = train_stage
+        self.class_names = class_names_for(classes)
+        self.eval_class_names = class_names_for(eval_classes) if eval_classes is not None \
+            else list(self.class_names)
+        self.prompt, self.candidate_prompt = prompt, candidate_prompt
+        self.candidate_in_prompt = candidate_in_prompt
+        self.train_list_size = train_list_size
+        self.predict_mode, self.score_reduction = predict_mode, score_reduction
+        self.token_mode, self.max_new_tokens = token_mode, max_new_tokens
+        self._rng = random.Random(seed)
+
+        self.head = self._build_head(llm, token_mode, tokenizer)
+        self.tokenizer = self._build_tokenizer(tokenizer)
+        if not getattr(self.tokenizer, "input_kind", "") == "skeleton":
+            raise ConfigError(f"model.tokenizer.type={tokenizer.get('type')!r} does not take raw "
+                              "skeletons (input_kind != 'skeleton')")
+        emb = self.head.input_embeddings()
+        if train_stage == "tokenizer":
+            self.tokenizer.set_reference_embeddings(emb, num_samples=mmd_samples, seed=seed)
+            if codebook_init == "llm":
+                self.tokenizer.init_codebook_from(emb, seed=seed)
+            for p in self.head.parameters():
+                p.requires_grad_(False)
+        else:
+            self.tokenizer.eval()
+            freeze_as_buffers(self.tokenizer)
+        #: set once the added vocabulary tokens were initialised from the codes
+        self.register_buffer("vocab_initialised", torch.zeros((), dtype=torch.bool))
+        #: ids of the last training batch (read by the codebook-usage hook)
+        self.last_ids: Optional[Tensor] = None
+        #: checkpoints skip these (stage 1 saves no LLM state at all)
+        self.frozen_state_prefixes = ["head."] if train_stage == "tokenizer" else \
+            ["head." + p for p in getattr(self.head, "frozen_state_prefixes", ["llm."])]
+
+    # ------------------------------------------------------------------ building
+    @staticmethod
+    def _build_head(cfg: Dict[str, Any], token_mode: str, tok_cfg: Dict[str, Any]) -> nn.Module:
+        cfg = dict(cfg)
+        if token_mode == "vocab":
+            cfg.setdefault("new_tokens", int(tok_cfg.get("num_codes", 512)))
+        if "type" in cfg:
+            return _build("language_head", cfg)
+        from hhir_core.llm import CausalLMHead
+
+        return CausalLMHead(**cfg)
+
+    def _build_tokenizer(self, cfg: Dict[str, Any]) -> nn.Module:
+        cfg = dict(cfg)
+        dim = self.head.embed_dim
+        if cfg.get("llm_dim") is None:
+            cfg["llm_dim"] = dim
+        elif int(cfg["llm_dim"]) != dim:
+            raise ConfigError(
+                f"model.tokenizer.llm_dim={cfg['llm_dim']} but the LLM's word embeddings are "
+                f"{dim}-d; set model.tokenizer.llm_dim={dim} (or None to follow the LLM)")
+        if self.token_mode == "vocab" and not cfg.get("type", "").endswith("VQTokenizer"):
+            raise ConfigError("model.token_mode='vocab' needs a codebook tokenizer "
+                              "(HyperbolicVQTokenizer / EuclideanVQTokenizer)")
+        return _build("tokenizer", cfg)
+
+    def train(self, mode: bool = True) -> "LLMARRecognizer":
+        super().train(mode)
+        if self.train_stage == "llm":
+            self.tokenizer.eval()  # frozen: no dropout/batch-stat updates
+        if self.train_stage == "tokenizer":
+            self.head.eval()
+        return self
+
+    # ------------------------------------------------------------------ prompts
+    def on_stage_start(self) -> None:
+        """Called by :class:`LLMARStageHook` after checkpoints are loaded."""
+        if self.train_stage == "llm" and self.token_mode == "vocab" \
+                and not bool(self.vocab_initialised):
+            codes = self.tokenizer.quantizer.tangent_codes().detach()
+            names = [self.head.new_token_format.format(i) for i in range(codes.shape[0])]
+            self.head.add_vocab_tokens(names, codes.to(self.head.device))
+            self.vocab_initialised.fill_(True)
+
+    def _prompts(self, n: int, labels: Optional[Sequence[int]], names: Sequence[str],
+                 training: bool, ids: Optional[Tensor] = None) -> List[str]:
+        out = []
+        for i in range(n):
+            if self.candidate_in_prompt:
+                if training and self.train_list_size and self.train_list_size < len(names):
+                    others = [j for j in range(len(names)) if j != int(labels[i])]
+                    pick = self._rng.sample(others, self.train_list_size - 1) + [int(labels[i])]
+                    self._rng.shuffle(pick)
+                    cands = [names[j] for j in pick]
+                else:
+                    cands = list(names)
+                p = self.candidate_prompt.replace("{candidates}", ", ".join(cands))
+            else:
+                p = self.prompt
+            if self.token_mode == "vocab":
+                p = p.replace("<tokens>", self.head.token_string(ids[i:i + 1])[0])
+            out.append(p)
+        return out
+
+    def _soft_tokens(self, tok_out) -> Optional[Dict[str, Tensor]]:
+        if self.token_mode == "vocab":
+            return None
+        return {"tokens": tok_out.embeds.to(self.head.device)}
+
+    # ------------------------------------------------------------------ forward
+    @staticmethod
+    def _labels(label: Any, n: int) -> Tensor:
+        if label is None:
+            return torch.full((n,), -1, dtype=torch.long)
+        return torch.as_tensor(label).long().reshape(-1)
+
+    def forward(self, keypoint: Tensor, label: Any = None, mode: str = "loss",
+                **meta: Any) -> Union[Dict[str, Tensor], List[Dict[str, Any]]]:
+        """``keypoint [B,M,T,V,C]`` (or ``[B,clips,M,T,V,C]`` in testing) -> losses / predictions."""
+        if mode == "loss":
+            return self.loss(keypoint, label)
+        if mode == "predict":
+            return self.predict(keypoint, label, meta.get("frame_dir"))
+        if mode == "tensor":
+            return self.tokenizer(keypoint, compute_losses=False).embeds
+        raise ConfigError(f"LLMARRecognizer.forward: unknown mode {mode!r}")
+
+    def loss(self, keypoint: Tensor, label: Any) -> Dict[str, Tensor]:
+        if keypoint.dim() == 6:  # several test clips: train on the first
+            keypoint = keypoint[:, 0]
+        if self.train_stage == "tokenizer":
+            out = self.tokenizer(keypoint)
+            self.last_ids = None if out.ids is None else out.ids.detach()
+            if not out.losses:
+                raise ConfigError("stage 'tokenizer' has no active loss "
+                                  "(model.tokenizer.loss_weights are all 0)")
+            return dict(out.losses)
+        labels = self._labels(label, keypoint.shape[0])
+        if (labels < 0).any() or (labels >= len(self.class_names)).any():
+            raise DataError(f"labels {labels.tolist()} outside 0..{len(self.class_names) - 1}: "
+                            f"model.classes and the dataset's classes must match")
+        with torch.no_grad():
+            tok_out = self.tokenizer(keypoint, compute_losses=False)
+        prompts = self._prompts(len(labels), labels.tolist(), self.class_names, True, tok_out.ids)
+        answers = [self.class_names[int(i)] for i in labels]
+        out = self.head(prompts=prompts, answers=answers, soft_tokens=self._soft_tokens(tok_out))
+        return {"loss_lm": out["loss"]}
+
+    @torch.no_grad()
+    def predict(self, keypoint: Tensor, label: Any = None,
+                frame_dir: Optional[Sequence[str]] = None) -> List[Dict[str, Any]]:
+        clips = 1
+        b = keypoint.shape[0]
+        if keypoint.dim() == 6:  # [B, clips, M, T, V, C]: average the clips' scores
+            clips = keypoint.shape[1]
+            keypoint = keypoint.flatten(0, 1)
+        labels = self._labels(label, b)
+        if self.train_stage == "tokenizer":
+            out = self.tokenizer(keypoint, compute_losses=True)
+            err = out.extras["recon_error"].view(b, clips).mean(1)
+            ids = out.ids.view(b, clips, -1) if out.ids is not None else None
+            return [dict(recon_error=float(err[i]), gt_label=int(labels[i]),
+                         code_ids=None if ids is None else ids[i].reshape(-1).cpu())
+                    for i in range(b)]
+        names = self.eval_class_names
+        tok_out = self.tokenizer(keypoint, compute_losses=False)
+        prompts = self._prompts(keypoint.shape[0], None, names, False, tok_out.ids)
+        soft = self._soft_tokens(tok_out)
+        texts: Optional[List[str]] = None
+        if self.predict_mode == "score":
+            scores = self.head.score_classes(prompts, soft, names,
+                                             reduction=self.score_reduction).float().cpu()
+            scores = scores.view(b, clips, -1).mean(1)
+        else:
+            texts = self.head.generate(prompts, soft, max_new_tokens=self.max_new_tokens)
+            scores = torch.full((b * clips, len(names)), -1e4)
+            for i, t in enumerate(texts):
+                scores[i, match_class(t, names)] = 0.0
+            scores = scores.view(b, clips, -1).mean(1)
+            texts = texts[::clips]
+        results = []
+        for i in range(b):
+            gt = int(labels[i])
+            r = dict(pred_scores=scores[i], pred_label=int(scores[i].argmax()), gt_label=gt)
+            if texts is not None:
+                r["pred_text"] = texts[i]
+                r["gt_text"] = names[gt] if 0 <= gt < len(names) else ""
+            results.append(r)
+        return results
+
+    # ------------------------------------------------------------------ export
+    def save_adapter(self, directory: str):
+        """Export the stage-2 LLM adaptation (PEFT format for LoRA)."""
+        return self.head.save_adapter(directory)
+
+    @classmethod
+    def tiny(cls, **overrides: Any) -> "LLMARRecognizer":
+        """Tiny random LLM + tiny tokenizer (tests)."""
+        kw: Dict[str, Any] = dict(
+            tokenizer=dict(type="HyperbolicVQTokenizer", in_channels=2 * 25 * 3, num_codes=16,
+                           hidden=32, depth=1),
+            llm=dict(model=dict(tiny=True, hidden_size=64, num_layers=2, num_heads=4),
+                     lora=dict(r=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"])),
+            classes=[9, 22, 49, 57])
+        kw.update(overrides)
+        return cls(**kw)
+
+
+__all__ = ["LLMARRecognizer", "PROMPT", "CANDIDATE_PROMPT", "class_names_for", "match_class",
+           "freeze_as_buffers"]

@@ -1,0 +1,89 @@
+"""LLMARRecognizer with a tiny random LLaMA: both stages, both prediction modes, export."""
+import json
+
+import pytest
+import torch
+
+from hhir_core.errors import ConfigError, DataError
+from hhir_llm_ar.recognizer import LLMARRecognizer, match_class
+
+X = torch.randn(3, 2, 16, 25, 3)
+Y = torch.tensor([0, 1, 3])
+
+
+@pytest.fixture(scope="module")
+def stage1():
+    torch.manual_seed(0)
+    return LLMARRecognizer.tiny(train_stage="tokenizer")
+
+
+def test_stage1_trains_only_the_tokenizer(stage1):
+    trainable = [n for n, p in stage1.named_parameters() if p.requires_grad]
+    assert trainable and all(n.startswith("tokenizer.") for n in trainable)
+    losses = stage1(X, Y, mode="loss")
+    assert {"loss_recon", "loss_zipf", "loss_context", "loss_mmd"} <= set(losses)
+    sum(losses.values()).backward()
+    assert stage1.last_ids.shape == (3, 4)
+    pred = stage1(X, Y, mode="predict")
+    assert len(pred) == 3 and pred[0]["recon_error"] > 0 and pred[2]["gt_label"] == 3
+
+
+def test_stage2_loads_stage1_and_trains_lora_only(stage1, tmp_path):
+    state = stage1.state_dict()
+    m = LLMARRecognizer.tiny(train_stage="llm")
+    missing = m.load_state_dict(state, strict=False)
+    assert not [k for k in missing.missing_keys if k.startswith("tokenizer.")]
+    # the frozen tokenizer is exactly the stage-1 one and has no trainable parameter
+    torch.testing.assert_close(m.tokenizer.quantizer.codebook, stage1.tokenizer.quantizer.codebook)
+    trainable = [n for n, p in m.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n for n in trainable)
+    # ... but it is still part of the state dict (checkpoints keep it as buffers)
+    assert "tokenizer.quantizer.codebook" in m.state_dict()
+    loss = m(X, Y, mode="loss")["loss_lm"]
+    loss.backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for n, p in m.named_parameters()
+               if "lora_B" in n)
+    pred = m(X, Y, mode="predict")
+    assert pred[0]["pred_scores"].shape == (4,)
+    assert all(p["pred_label"] == int(p["pred_scores"].argmax()) for p in pred)
+    # PEFT export
+    out = m.save_adapter(tmp_path / "adapter")
+    cfg = json.loads((out / "adapter_config.json").read_text())
+    assert cfg["r"] == 4 and (out / "adapter_model.safetensors").is_file()
+
+
+def test_generate_mode_vocab_tokens_and_candidate_prompt():
+    m = LLMARRecognizer.tiny(train_stage="llm", predict_mode="generate", token_mode="vocab",
+                             candidate_in_prompt=True, train_list_size=2,
+                             eval_classes=[49, 54, 55], max_new_tokens=3)
+    m.on_stage_start()
+    assert bool(m.vocab_initialised)
+    codes = m.tokenizer.quantizer.tangent_codes()
+    torch.testing.assert_close(m.head.new_token_embeds[:codes.shape[0]].detach(), codes)
+    prompts = m._prompts(1, [1], m.class_names, True, torch.tensor([[0, 3, 3, 15]]))
+    assert "<act_0><act_3><act_3><act_15>" in prompts[0]
+    assert prompts[0].count(",") == 2 and "hand waving" in prompts[0]
+    test_prompt = m._prompts(1, None, m.eval_class_names, False, torch.zeros(1, 4).long())[0]
+    assert test_prompt.endswith("from [punching/slapping other person, hugging other person, "
+                                "giving something to other person].")
+    m(X, Y, mode="loss")["loss_lm"].backward()
+    pred = m(X, torch.tensor([0, 1, 2]), mode="predict")
+    assert len(pred) == 3 and "pred_text" in pred[0] and pred[0]["pred_scores"].shape == (3,)
+
+
+def test_match_class():
+    names = ["hand waving", "punching/slapping other person", "clapping"]
+    assert match_class("Clapping.", names) == 2
+    assert match_class("I think it is hand waving", names) == 0
+    assert match_class("punching other person", names) == 1
+
+
+def test_config_errors():
+    with pytest.raises(ConfigError, match="llm_dim"):
+        LLMARRecognizer.tiny(tokenizer=dict(type="HyperbolicVQTokenizer", llm_dim=32,
+                                            in_channels=150, num_codes=8, hidden=16, depth=1))
+    with pytest.raises(ConfigError, match="predict_mode"):
+        LLMARRecognizer.tiny(predict_mode="vote")
+    m = LLMARRecognizer.tiny(train_stage="llm")
+    with pytest.raises(DataError, match="classes"):
+        m(X, torch.tensor([0, 1, 9]), mode="loss")
