@@ -1,7 +1,21 @@
 """Plugin entry point of hhir_mmaction (registrations are lazy strings)."""
+from pathlib import Path
+
 from hhir_core.plugins import hookimpl
+
+_COMPONENTS = [
+    ("branch_encoder", "STGCNEncoder", "hhir_mmaction.encoders:STGCNEncoder"),
+    ("branch_encoder", "AAGCNEncoder", "hhir_mmaction.encoders:AAGCNEncoder"),
+    ("model", "SkeletonRecognizer", "hhir_mmaction.recognizer:SkeletonRecognizer"),
+]
 
 
 @hookimpl
 def hhir_register(register):
-    pass
+    for role, name, target in _COMPONENTS:
+        register(role, name, target)
+
+
+@hookimpl
+def hhir_requires():
+    return ["mmaction2==1.2.0", "mmcv-lite>=2.0,<2.2"]
