@@ -42,6 +42,8 @@ def _build_branch(cfg: Union[dict, nn.Module]) -> nn.Module:
              "PoseTransformerEncoder": pose_encoder.PoseTransformerEncoder}
     if name in local:
         return local[name](**cfg)
+    from hhir_core.plugins.manager import get_manager
+    get_manager().load()
     return build("branch_encoder", dict(type=name, **cfg))
 
 
@@ -53,6 +55,8 @@ def _build_text(cfg: Union[dict, nn.Module]) -> nn.Module:
     if name == "TextEncoderHead":
         from hhir_core.llm import TextEncoderHead
         return TextEncoderHead(**cfg)
+    from hhir_core.plugins.manager import get_manager
+    get_manager().load()
     return build("language_head", dict(type=name, **cfg))
 
 

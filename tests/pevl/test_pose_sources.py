@@ -68,3 +68,38 @@ def test_mmpose_optional_extra():
     args, kwargs = src.example_inputs()
     out = src.poses(*args, **kwargs)
     assert out.keypoint.ndim == 4
+
+
+def test_extract_poses_tool_writes_dataset_file(tmp_path):
+    import json
+    import pickle
+    import sys
+    from pathlib import Path
+
+    import cv2
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "data"))
+    import extract_poses
+
+    vdir = tmp_path / "videos"
+    vdir.mkdir()
+    for name in ("a", "b"):
+        w = cv2.VideoWriter(str(vdir / f"{name}.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 10, (80, 64))
+        for _ in range(4):
+            w.write(np.random.default_rng(0).integers(0, 255, (64, 80, 3), dtype=np.uint8))
+        w.release()
+    (tmp_path / "labels.json").write_text(json.dumps([{"vid_name": "a", "label": 2}]))
+    out = tmp_path / "poses.pkl"
+    rc = extract_poses.main([str(vdir), "--pose-source", "vitpose", "--model", '{"tiny": true}',
+                             "--out", str(out), "--labels", str(tmp_path / "labels.json")])
+    assert rc == 0
+    data = pickle.load(open(out, "rb"))
+    a, b = data["annotations"]
+    assert a["label"] == 2 and b["label"] == -1 and a["keypoint"].shape == (1, 4, 17, 2)
+    assert a["img_shape"] == (64, 80) and data["split"]["all"] == ["a", "b"]
+    # the dataset reads it
+    from hhir_core.data.video_pose import VideoPoseDataset
+    s = VideoPoseDataset(str(out), str(vdir), split="all", num_video_frames=2, num_pose_frames=4,
+                         image_size=32, test_mode=True)[0]
+    assert s["pose"].shape == (1, 4, 17, 3)
+    assert extract_poses.main([str(tmp_path / "none"), "--out", str(out)]) == 1
