@@ -85,12 +85,10 @@ class CausalLMHead(nn.Module, LanguageHead):
 
     # ------------------------------------------------------------------ basics
     @classmethod
-    def tiny(cls, **overrides: Any) -> "CausalLMHead":
-        """Tiny random LLaMA on the SmolLM2 tokenizer, with a small LoRA."""
-        kw: Dict[str, Any] = dict(model=dict(tiny=True, hidden_size=64, num_layers=2, num_heads=4),
-                                  lora=dict(r=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"]))
-        kw.update(overrides)
-        return cls(**kw)
+    def tiny_config(cls) -> Dict[str, Any]:
+        """Tiny random LLaMA on the SmolLM2 tokenizer, with a small LoRA (plain data)."""
+        return dict(model=dict(tiny=True, hidden_size=64, num_layers=2, num_heads=4),
+                    lora=dict(r=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"]))
 
     def example_inputs(self, batch_size: int = 2):
         g = torch.Generator().manual_seed(0)

@@ -134,10 +134,9 @@ class TextEncoderHead(nn.Module, LanguageHead):
 
     # ------------------------------------------------------------------ basics
     @classmethod
-    def tiny(cls, **overrides: Any) -> "TextEncoderHead":
-        kw: Dict[str, Any] = dict(model=dict(tiny=True, arch="bert", hidden_size=32))
-        kw.update(overrides)
-        return cls(**kw)
+    def tiny_config(cls) -> Dict[str, Any]:
+        """Tiny random BERT on MiniLM's tokenizer (plain data)."""
+        return dict(model=dict(tiny=True, arch="bert", hidden_size=32))
 
     def example_inputs(self, batch_size: int = 2):
         texts = ["a video of punching.", "a video of hand waving.", "two people hugging."]
