@@ -7,6 +7,10 @@ inputs for its main call). The conformance kit (:mod:`hhir_core.testing`)
 derives all checks from these, so registering a component is enough to get it
 tested. Preferred form::
 
+    #: import names of optional extras this component needs (e.g. ``("mmpose",)``);
+    #: where one is missing the kit reports the component as skipped, with the reason
+    optional_requires: Tuple[str, ...] = ()
+
     @classmethod
     def tiny_config(cls):
         return dict(in_dim=12, llm_dim=16, num_layers=1)   # plain data only

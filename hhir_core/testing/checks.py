@@ -262,8 +262,13 @@ class CheckContext:
         return self._reference  # type: ignore[return-value]
 
     def config(self) -> Dict[str, Any]:
-        """The tiny instance's config (``tiny_config()`` or the captured tiny kwargs)."""
-        if _overrides(self.cls, "tiny_config"):
+        """The tiny instance's constructor kwargs, as a config would hold them.
+
+        With the base ``tiny()`` that is ``tiny_config()``; when a class
+        overrides ``tiny()`` it is what ``tiny()`` actually passed to the
+        constructor (captured), so the check compares like with like.
+        """
+        if not _overrides(self.cls, "tiny"):
             cfg = self.cls.tiny_config()
             if not isinstance(cfg, dict):
                 raise CheckFailed(f"tiny_config() must return a dict, got {type(cfg).__name__}")
@@ -272,7 +277,8 @@ class CheckContext:
         kwargs = self.tiny_kwargs
         if kwargs is None:
             raise CheckFailed("tiny() did not construct the class itself, so its config is "
-                              "unknown; define tiny_config() returning the constructor kwargs")
+                              "unknown; define tiny_config() returning the constructor kwargs "
+                              "and drop the tiny() override")
         return dict(kwargs)
 
 

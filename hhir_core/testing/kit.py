@@ -22,6 +22,7 @@ import dataclasses
 import random
 import re
 import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
@@ -87,6 +88,8 @@ class ComponentReport:
     checks: List[CheckResult] = field(default_factory=list)
     expected_failures: Dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    #: non-empty: not checked because an ``optional_requires`` extra is missing
+    skipped: str = ""
 
     @property
     def ok(self) -> bool:
@@ -111,7 +114,8 @@ class ComponentReport:
 
     def as_dict(self) -> Dict[str, Any]:
         return dict(role=self.role, name=self.name, provider=self.provider, dist=self.dist,
-                    cls=self.cls, ok=self.ok, seconds=round(self.seconds, 3),
+                    cls=self.cls, ok=self.ok, skipped=self.skipped,
+                    seconds=round(self.seconds, 3),
                     import_seconds=self.import_seconds,
                     expected_failures=self.expected_failures,
                     checks=[c.as_dict() for c in self.checks])
@@ -156,6 +160,9 @@ class KitReport:
             lines.append(f"  ERROR {e}")
         for c in self.components:
             imp = c.import_seconds
+            if c.skipped:
+                lines.append(f"  SKIP  {c.role:<15} {c.name:<32} {c.skipped}")
+                continue
             lines.append(f"  {'PASS' if c.ok else 'FAIL'}  {c.role:<15} {c.name:<32}"
                          + (f" import {imp:.2f} s" if imp is not None else "")
                          + f"  checks {c.seconds:.1f} s")
@@ -164,9 +171,11 @@ class KitReport:
                     lines.append(f"        {r.status:<7} {r.name:<20} {r.message}")
         for u in self.unchecked:
             lines.append(f"  ----  {u['role']:<15} {u['name']:<32} {u['reason']}")
-        n_ok = sum(c.ok for c in self.components)
+        n_ok = sum(c.ok and not c.skipped for c in self.components)
+        n_skip = sum(bool(c.skipped) for c in self.components)
         lines.append(f"{'OK' if self.ok else 'FAILED'}: {n_ok}/{len(self.components)} "
-                     f"components conform ({self.seconds:.1f} s)")
+                     f"components conform" + (f", {n_skip} skipped" if n_skip else "")
+                     + f" ({self.seconds:.1f} s)")
         return "\n".join(lines)
 
 
@@ -329,6 +338,21 @@ def _validate_expected(expected: Dict[str, str]) -> List[CheckResult]:
                         f"unknown check name(s) {unknown}; valid: {', '.join(C.ALL_CHECKS)}")]
 
 
+def _missing_extras(cls: type) -> List[str]:
+    """Import names in ``cls.optional_requires`` that are not importable."""
+    import importlib.util
+
+    out = []
+    for mod in getattr(cls, "optional_requires", ()) or ():
+        try:
+            found = importlib.util.find_spec(mod) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            out.append(mod)
+    return out
+
+
 def check_class(cls: type, role: Optional[str] = None, name: Optional[str] = None,
                 expected_failures: Optional[Dict[str, str]] = None,
                 provider: str = "", dist: str = "", build: Optional[Callable] = None,
@@ -350,6 +374,11 @@ def check_class(cls: type, role: Optional[str] = None, name: Optional[str] = Non
                              expected_failures=expected)
     t0 = time.perf_counter()
     report.checks.extend(_validate_expected(expected))
+    missing = _missing_extras(cls)
+    if missing:
+        report.skipped = (f"optional extra(s) not installed: {', '.join(missing)} "
+                          f"(declared in {cls.__qualname__}.optional_requires)")
+        return report
     module = module or cls.__module__
     probe = None
     if probe_import and module and module != "__main__":
@@ -404,6 +433,7 @@ def check_component(ref: ComponentRef,
 def assert_conforms(component: Any, expected_failures: Optional[Dict[str, str]] = None,
                     **kwargs: Any) -> ComponentReport:
     """Run the kit on a :class:`ComponentRef`, ``"role:Name"`` or a class; raise on failure."""
+    __tracebackhide__ = True  # pytest shows the report, not this function
     if isinstance(component, str):
         role, _, name = component.partition(":")
         found = collect_components(roles=[role], names=[name])
@@ -415,6 +445,10 @@ def assert_conforms(component: Any, expected_failures: Optional[Dict[str, str]] 
         report = check_component(component, expected_failures=expected_failures, **kwargs)
     else:
         report = check_class(component, expected_failures=expected_failures, **kwargs)
+    if report.skipped and "pytest" in sys.modules:  # a missing optional extra is a skip
+        import pytest
+
+        pytest.skip(f"{report.role}:{report.name}: {report.skipped}")
     if not report.ok:
         raise ConformanceFailure(report)
     return report
