@@ -17,7 +17,7 @@ from torch import nn
 from hhir_core.errors import ConfigError, DataError
 
 from .clip_models import build_branch_encoder
-from .recognizer import SKELETON_KEY, VIDEO_KEY, resolve_class_names
+from .recognizer import SKELETON_KEY, VIDEO_KEY, resolve_class_ids, resolve_class_names
 
 DEFAULT_PROMPT = "Video: <video>. Skeleton: <skeleton>. Describe the action in the video."
 DEFAULT_INFER_PROMPT = "Video: <video>. Describe the action in the video."
@@ -57,7 +57,7 @@ class SKILVLM(BaseModel):
 
     def __init__(self, video_encoder: dict, skeleton_encoder: dict, llm: dict,
                  prompt: str = DEFAULT_PROMPT, inference_prompt: str = DEFAULT_INFER_PROMPT,
-                 encoders_from: Optional[str] = None, test_classes: Optional[Sequence[int]] = None,
+                 encoders_from: Optional[str] = None, test_classes: Union[None, str, Sequence[int]] = None,
                  class_names: Union[None, Sequence[str], Dict[int, str]] = None,
                  class_source: str = "ntu120", max_new_tokens: int = 24,
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
@@ -83,7 +83,8 @@ class SKILVLM(BaseModel):
         self.video_projector = nn.Linear(int(self.video_encoder.out_dim), d)
         self.skeleton_projector = nn.Linear(int(self.skeleton_encoder.out_dim), d)
         self.test_names: Optional[List[str]] = (
-            resolve_class_names(test_classes, class_names, class_source)
+            resolve_class_names(resolve_class_ids(test_classes, "model.test_classes"),
+                                class_names, class_source)
             if test_classes is not None else None)
         #: frozen parts the checkpoint hooks leave out (they are rebuilt from their configs)
         self.frozen_state_prefixes = ["video_encoder.", "skeleton_encoder.", "llm."]

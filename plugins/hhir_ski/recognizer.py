@@ -31,6 +31,28 @@ PHASES = ("skeleton_clip", "video_clip", "scd")
 VIDEO_KEY, SKELETON_KEY = "imgs", "keypoint"
 
 
+def resolve_class_ids(classes: Union[str, Sequence[int]], key: str) -> List[int]:
+    """Label ids from a list or ``'seen:<split>'`` / ``'unseen:<split>'`` (as the NTU datasets).
+
+    Using the same strings in the model and the dataset configs keeps the
+    label order of both identical (the datasets remap labels in this order).
+    """
+    if isinstance(classes, str):
+        from hhir_core.data import ntu_classes
+
+        kind, _, split = classes.partition(":")
+        if kind == "seen":
+            return ntu_classes.seen_classes(split)
+        if kind == "unseen":
+            return ntu_classes.zero_shot_split(split)
+        raise ConfigError(f"{key}={classes!r}: use a list of label ids, 'seen:<split>' or "
+                          "'unseen:<split>' (e.g. 'unseen:ntu120_110_10')")
+    ids = [int(c) for c in classes]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"{key}={list(classes)!r} contains duplicates")
+    return ids
+
+
 def resolve_class_names(ids: Sequence[int], class_names: Union[None, Sequence[str], Dict[int, str]],
                         source: str = "ntu120") -> List[str]:
     """Names of NTU label ids: from ``class_names`` (list indexed by id or dict) or the core lists."""
@@ -61,15 +83,16 @@ class SKIRecognizer(BaseModel):
         text_encoder: the text encoder shared by both branches (config or module).
         distiller: a Distiller config (``SkeletonCLIPDistiller``), used in ``phase='scd'``.
         phase: one of ``skeleton_clip``, ``video_clip``, ``scd``.
-        train_classes / test_classes: NTU label ids of the seen / evaluated classes.
+        train_classes / test_classes: NTU label ids of the seen / evaluated classes, or
+            ``'seen:<split>'`` / ``'unseen:<split>'`` of a zero-shot protocol.
         class_names / class_source: where class names come from (list or dict by id; by
             default ``hhir_core.data.ntu_classes`` of ``class_source``).
     """
 
     def __init__(self, video: Optional[dict] = None, skeleton: Optional[dict] = None,
                  text_encoder: Optional[dict] = None, distiller: Optional[dict] = None,
-                 phase: str = "scd", train_classes: Sequence[int] = (),
-                 test_classes: Optional[Sequence[int]] = None,
+                 phase: str = "scd", train_classes: Union[str, Sequence[int]] = (),
+                 test_classes: Union[None, str, Sequence[int]] = None,
                  class_names: Union[None, Sequence[str], Dict[int, str]] = None,
                  class_source: str = "ntu120", data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -79,9 +102,9 @@ class SKIRecognizer(BaseModel):
         if not train_classes:
             raise ConfigError("model.train_classes is empty: list the seen NTU label ids")
         self.phase = phase
-        self.train_classes = [int(c) for c in train_classes]
-        self.test_classes = [int(c) for c in (test_classes if test_classes is not None
-                                              else train_classes)]
+        self.train_classes = resolve_class_ids(train_classes, "model.train_classes")
+        self.test_classes = (resolve_class_ids(test_classes, "model.test_classes")
+                             if test_classes is not None else list(self.train_classes))
         self.train_names = resolve_class_names(self.train_classes, class_names, class_source)
         self.test_names = resolve_class_names(self.test_classes, class_names, class_source)
         needs_video = phase in ("video_clip", "scd")

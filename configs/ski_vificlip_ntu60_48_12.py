@@ -1,0 +1,12 @@
+# SKI-ViFiCLIP, NTU RGB+D 60 zero-shot 48 seen / 12 unseen (paper top-1 on unseen: 52.0;
+# ViFiCLIP 48.2; SkeletonCLIP 35.1). alpha = 0.01 for NTU60 (paper).
+_base_ = ['./ski_vificlip_ntu60_55_5.py']
+
+zero_shot = 'ntu60_48_12'
+seen_classes = 'seen:ntu60_48_12'
+unseen_classes = 'unseen:ntu60_48_12'
+
+model = dict(train_classes=seen_classes, test_classes=unseen_classes)
+train_dataloader = dict(dataset=dict(classes=seen_classes))
+val_dataloader = dict(dataset=dict(classes=unseen_classes))
+test_dataloader = val_dataloader
