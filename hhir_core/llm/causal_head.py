@@ -183,6 +183,8 @@ class CausalLMHead(nn.Module, LanguageHead):
     def forward(self, prompts: Sequence[str], answers: Sequence[str],
                 soft_tokens: Optional[SoftTokens] = None) -> Dict[str, torch.Tensor]:
         """Cross-entropy on the answer tokens (and EOS) after each prompt."""
+        if isinstance(prompts, str) or isinstance(answers, str):
+            raise HHIRError("CausalLMHead expects lists of prompts and answers, got a string")
         if len(prompts) != len(answers):
             raise HHIRError(f"{len(prompts)} prompts but {len(answers)} answers")
         eos = self.tokenizer.eos_token_id
@@ -196,6 +198,8 @@ class CausalLMHead(nn.Module, LanguageHead):
 
     # -------------------------------------------------------------- inference
     def _prompt_batch(self, prompts: Sequence[PromptLike], soft_tokens: Optional[SoftTokens]):
+        if isinstance(prompts, str):
+            raise HHIRError("CausalLMHead expects a list of prompts, got one string")
         eos = self.tokenizer.eos_token_id
         return self.prompts.build([prompt_pieces(p, eos) for p in prompts], soft_tokens,
                                   padding_side="left", device=self.device)

@@ -93,6 +93,17 @@ def _tiny_text_model(arch: str = "bert", hidden_size: int = 32, num_layers: int 
     return model.eval(), tok, arch
 
 
+def _as_text_list(texts: Sequence[str]) -> List[str]:
+    """Reject a bare string (it would be encoded character by character)."""
+    if isinstance(texts, str):
+        raise ConfigError("TextEncoderHead expects a list of strings, got one string")
+    texts = list(texts)
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    if bad:
+        raise ConfigError(f"TextEncoderHead: item {bad[0]} is {type(texts[bad[0]]).__name__}, not str")
+    return texts
+
+
 class TextEncoderHead(nn.Module, LanguageHead):
     """Sentence embeddings ``[N, D]`` and word embeddings ``[N, W, D]`` for a list of texts.
 
@@ -166,8 +177,6 @@ class TextEncoderHead(nn.Module, LanguageHead):
 
     # ------------------------------------------------------------------ encoding
     def _tokenize(self, texts: Sequence[str]) -> Dict[str, torch.Tensor]:
-        if isinstance(texts, str):
-            raise ConfigError("TextEncoderHead expects a list of strings, got one string")
         enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
                              return_tensors="pt")
         return {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
@@ -198,7 +207,7 @@ class TextEncoderHead(nn.Module, LanguageHead):
 
     def forward(self, texts: Sequence[str]) -> torch.Tensor:
         """Sentence embeddings ``[N, D]`` (cached per text when the encoder is frozen)."""
-        texts = list(texts)
+        texts = _as_text_list(texts)
         if not texts:
             return torch.empty(0, self.embed_dim, device=self.device)
         use_cache = self.freeze and self.cache_size > 0
@@ -226,14 +235,14 @@ class TextEncoderHead(nn.Module, LanguageHead):
         """Per-token embeddings ``[N, W, D]`` and their mask ``[N, W]`` (bool)."""
         ctx = torch.no_grad() if self.freeze else torch.enable_grad()
         with ctx:
-            _, words, mask = self._run(list(texts))
+            _, words, mask = self._run(_as_text_list(texts))
         return words, mask
 
     def encode_all(self, texts: Sequence[str]) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Sentence and word embeddings in one pass: ``(S [N,D], W [N,W,D], mask [N,W])``."""
         ctx = torch.no_grad() if self.freeze else torch.enable_grad()
         with ctx:
-            return self._run(list(texts))
+            return self._run(_as_text_list(texts))
 
     def clear_cache(self) -> None:
         self._cache.clear()
