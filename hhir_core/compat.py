@@ -73,3 +73,25 @@ def enable_safe_checkpoints() -> None:
     allowed += [type(np.dtype(t)) for t in ("float64", "float32", "int64", "int32", "bool")]
     torch.serialization.add_safe_globals(allowed)
     _SAFE_DONE = True
+
+
+_CPU_DIST_DONE = False
+
+
+def enable_cpu_distributed() -> None:
+    """Let ``--launcher pytorch`` work on machines without CUDA (gloo backend)."""
+    global _CPU_DIST_DONE
+    if _CPU_DIST_DONE:
+        return
+    import torch
+    import mmengine.dist.utils as dist_utils
+
+    original = dist_utils._init_dist_pytorch
+
+    def init_dist_pytorch(backend: str, init_backend: str = "torch", **kwargs: Any) -> None:
+        if torch.cuda.is_available():
+            return original(backend, init_backend=init_backend, **kwargs)
+        torch.distributed.init_process_group(backend="gloo", **kwargs)
+
+    dist_utils._init_dist_pytorch = init_dist_pytorch
+    _CPU_DIST_DONE = True

@@ -191,6 +191,11 @@ def miss_message(registry: HHIRRegistry, name: str) -> str:
             lines.append(f"  plugin {info.name!r} failed to load and may provide it: {info.error}")
         elif info.status == "disabled":
             lines.append(f"  plugin {info.name!r} is disabled ({info.error}) and may provide it.")
+    if not elsewhere:
+        other = [f"{m} ({r.role})" for r in REGISTRIES.values() if r is not registry
+                 for m in difflib.get_close_matches(name, r.names(), n=2, cutoff=0.75)]
+        if other:
+            lines.append(f"  close matches in other roles: {', '.join(other)}")
     if not close and not elsewhere:
         known = registry.names()
         lines.append(f"  known {registry.role}s: {', '.join(known) if known else '(none)'}")

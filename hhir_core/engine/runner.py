@@ -112,10 +112,11 @@ def _ensure_default_hooks(cfg: Any) -> None:
 def _build_runner(cfg: Any):
     from mmengine.runner import Runner
 
-    from ..compat import enable_safe_checkpoints
+    from ..compat import enable_cpu_distributed, enable_safe_checkpoints
     from .checkpoint import install_safe_loader
 
     enable_safe_checkpoints()
+    enable_cpu_distributed()
     install_safe_loader()
     clean = copy.deepcopy(cfg)
     for key in ("stages", "requires", "_config_path", "metadata"):

@@ -8,6 +8,7 @@ def hhir_register(register):
     register("dataset", "ToyClusterDataset", "hhir_toy.components:ToyClusterDataset")
     register("model", "ToyClassifier", "hhir_toy.components:ToyClassifier")
     register("metric", "ToyAccuracy", "hhir_toy.components:ToyAccuracy")
+    register("hook", "ParamDumpHook", "hhir_toy.components:ParamDumpHook")
 
 
 @hookimpl

@@ -1,0 +1,130 @@
+"""The ``hhir`` command: inspect plugins, components, configs and the model zoo.
+
+Listing is fast because plugins register lazy ``"module:Class"`` strings: no
+torch-heavy module is imported to answer ``hhir plugins list``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import List, Optional
+
+from .errors import HHIRError
+
+
+def _plugins_list(args: argparse.Namespace) -> int:
+    from .plugins.manager import get_manager
+
+    manager = get_manager()
+    manager.load()
+    rows = [info.as_dict() for info in manager.plugins.values()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("no plugins installed (entry-point group 'hhir.plugins')")
+    for row in rows:
+        comps = ", ".join(f"{role}: {len(names)}" for role, names in sorted(row["components"].items()))
+        print(f"{row['name']:<22} {row['version'] or '-':<9} {row['status']:<9} {comps}")
+        if row["error"]:
+            print(f"{'':<22} error: {row['error']}")
+    return 0
+
+
+def _plugins_check(args: argparse.Namespace) -> int:
+    try:
+        from .testing.cli_check import main as check_main
+    except ImportError as exc:
+        print(f"error: the conformance kit is unavailable: {exc}", file=sys.stderr)
+        return 2
+    argv = [args.dist] + (["--json"] if args.json else [])
+    return int(check_main(argv) or 0)
+
+
+def _components(args: argparse.Namespace) -> int:
+    from .plugins.manager import get_manager
+    from .registry import REGISTRIES, iter_components, registry_for
+
+    get_manager().load()
+    roles = [registry_for(args.role).role] if args.role else list(REGISTRIES)
+    rows = [dict(role=r, name=n, plugin=p) for r, n, p in iter_components(roles)]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        print(f"{row['role']:<15} {row['name']:<34} {row['plugin']}")
+    return 0
+
+
+def _config_show(args: argparse.Namespace) -> int:
+    from .config import load_config, validate
+
+    cfg = load_config(args.config, dict(args.cfg_options or {}))
+    if args.validate:
+        validate(cfg)
+    cfg.pop("_config_path", None)
+    print(cfg.pretty_text)
+    return 0
+
+
+def _zoo(args: argparse.Namespace) -> int:
+    from .zoo import collect_zoo, render_markdown
+
+    entries = collect_zoo(args.configs_dir)
+    if args.json:
+        print(json.dumps(entries, indent=2))
+    else:
+        print(render_markdown(entries))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from mmengine.config import DictAction
+
+    parser = argparse.ArgumentParser(prog="hhir", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    plugins = sub.add_parser("plugins", help="installed plugins").add_subparsers(
+        dest="plugins_command", required=True)
+    p_list = plugins.add_parser("list", help="name, version, status, components per role")
+    p_list.add_argument("--json", action="store_true")
+    p_list.set_defaults(func=_plugins_list)
+    p_check = plugins.add_parser("check", help="run the conformance kit on a plugin/distribution")
+    p_check.add_argument("dist", help="plugin (entry-point) or distribution name")
+    p_check.add_argument("--json", action="store_true")
+    p_check.set_defaults(func=_plugins_check)
+
+    comps = sub.add_parser("components", help="registered components")
+    comps.add_argument("role", nargs="?", help="only this role (e.g. tokenizer)")
+    comps.add_argument("--json", action="store_true")
+    comps.set_defaults(func=_components)
+
+    config = sub.add_parser("config", help="configs").add_subparsers(dest="config_command",
+                                                                     required=True)
+    show = config.add_parser("show", help="print the fully resolved config")
+    show.add_argument("config")
+    show.add_argument("--cfg-options", nargs="+", action=DictAction, default={})
+    show.add_argument("--validate", action="store_true", help="also validate every component")
+    show.set_defaults(func=_config_show)
+
+    zoo = sub.add_parser("zoo", help="configs with the paper's and the measured numbers")
+    zoo.add_argument("--configs-dir", default="configs")
+    zoo.add_argument("--json", action="store_true")
+    zoo.set_defaults(func=_zoo)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except HHIRError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `hhir components | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

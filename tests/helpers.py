@@ -1,0 +1,47 @@
+"""Shared test helpers (importable as ``helpers``; tests/ is on the pytest pythonpath)."""
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+FIXTURES = Path(os.environ.get("HHIR_FIXTURES", REPO.parent / "shared" / "fixtures")).resolve()
+TOY_PLUGIN = REPO / "tests" / "engine" / "toy_plugin"
+
+
+def make_plugin(root: Path, name: str, plugin_code: str, modules: dict | None = None,
+                version: str = "0.1.0") -> Path:
+    """Write an importable plugin package plus a ``.dist-info`` entry point under ``root``.
+
+    This is exactly what ``pip install`` leaves behind, so entry-point discovery
+    sees it once ``root`` is on ``sys.path``/``PYTHONPATH``.
+    """
+    pkg = root / name
+    pkg.mkdir(parents=True, exist_ok=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "plugin.py").write_text(textwrap.dedent(plugin_code))
+    for mod, code in (modules or {}).items():
+        (pkg / f"{mod}.py").write_text(textwrap.dedent(code))
+    dist = root / f"{name}-{version}.dist-info"
+    dist.mkdir(exist_ok=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\n"
+                                   f"Version: {version}\n")
+    (dist / "entry_points.txt").write_text(f"[hhir.plugins]\n{name} = {name}.plugin\n")
+    return root
+
+
+def env_with_path(*paths: Path, **extra: str) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(p) for p in paths] +
+                                        ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    env.update(extra)
+    return env
