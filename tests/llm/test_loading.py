@@ -144,3 +144,25 @@ def test_smollm2_dequantises_once_into_a_fresh_cache(tmp_path, monkeypatch):
     model2, _ = load_causal_lm("smollm2")
     assert (entry / ".complete").stat().st_mtime_ns == stamp  # reused, not rewritten
     assert torch.equal(model.get_input_embeddings().weight, model2.get_input_embeddings().weight)
+
+
+def test_two_processes_write_the_cache_once(tmp_path):
+    """Concurrent cold-cache loads: one writer, both readers see a complete entry."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time, pathlib\n"
+        "from hhir_core.llm.loading import _atomic_materialise\n"
+        "root = pathlib.Path(sys.argv[1])\n"
+        "def write(d):\n"
+        "    with open(root / 'writes.log', 'a') as f: f.write('w\\n')\n"
+        "    time.sleep(1.0)\n"
+        "    (d / 'model.bin').write_text('weights')\n"
+        "out = _atomic_materialise(root / 'entry', write)\n"
+        "assert (out / 'model.bin').read_text() == 'weights'\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)]) for _ in range(2)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    assert (tmp_path / "writes.log").read_text().count("w") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["entry", "entry.lock", "writes.log"]
