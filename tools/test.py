@@ -13,7 +13,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_args(parser)
     parser.add_argument("checkpoint")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except (ValueError, AssertionError, RecursionError) as exc:
+        print(f"error: could not parse the command line (--cfg-options?): {exc}", file=sys.stderr)
+        return 2
 
     from hhir_core.engine.runner import prepare_config, run_cli, test
 

@@ -20,7 +20,11 @@ def main(argv=None) -> int:
                              "checkpoint in the work dir; or a checkpoint path")
     parser.add_argument("--amp", action="store_true", help="mixed precision (CUDA)")
     parser.add_argument("--stage", help="re-run only this stage of a multi-stage config")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except (ValueError, AssertionError, RecursionError) as exc:
+        print(f"error: could not parse the command line (--cfg-options?): {exc}", file=sys.stderr)
+        return 2
 
     from hhir_core.engine.runner import prepare_config, run_cli, train
 

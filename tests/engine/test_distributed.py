@@ -1,7 +1,6 @@
 """A 2-process DDP run on CPU (gloo) through tools/dist_train.sh."""
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -11,11 +10,13 @@ from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
 
 def test_two_process_gloo_run_ends_with_identical_parameters(tmp_path):
     env = env_with_path(TOY_PLUGIN, PYTHON=PYTHON, PORT="29561", OMP_NUM_THREADS="1")
+    cfg = tmp_path / "ddp.py"
+    cfg.write_text(f"_base_ = [{str(TOY_PLUGIN / 'hhir_toy/configs/toy.py')!r}]\n"
+                   f"custom_hooks = [dict(type='ParamDumpHook', out_dir={str(tmp_path)!r})]\n"
+                   "train_cfg = dict(max_iters=20, val_interval=20)\n")
     out = subprocess.run(
-        ["bash", str(REPO / "tools" / "dist_train.sh"), "hhir_toy::toy.py", "2",
-         "--work-dir", str(tmp_path),
-         "--cfg-options", "train_cfg.max_iters=20", "train_cfg.val_interval=20",
-         f"custom_hooks=[dict(type='ParamDumpHook', out_dir='{tmp_path}')]"],
+        ["bash", str(REPO / "tools" / "dist_train.sh"), str(cfg), "2",
+         "--work-dir", str(tmp_path)],
         env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-3000:])
     dumps = sorted(Path(tmp_path).glob("params_rank*.pt"))
