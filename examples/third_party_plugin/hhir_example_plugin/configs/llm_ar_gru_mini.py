@@ -13,7 +13,7 @@ default_scope = 'hhir'
 
 # ---------------------------------------------------------------- the swapped component
 tokenizer = dict(type='GRUSkeletonTokenizer', in_channels=2 * 25 * 3,
-                 llm_dim=None,                 # LLM-AR fills in the LLM's width (576)
+                 llm_dim=576,                  # SmolLM2-135M word-embedding width
                  hidden=64, num_layers=1, stride=4, recon_weight=1.0, mmd_weight=0.1)
 
 # ---------------------------------------------------------------- data (synthetic, no video)
