@@ -357,3 +357,15 @@ def test_missing_optional_extra_is_a_reported_skip_not_a_pass():
     assert report.checks == [] and report.as_dict()["skipped"]
     with pytest.raises(pytest.skip.Exception, match="hhir_no_such_extra_pkg"):
         assert_conforms(NeedsExtra, probe_import=False)
+
+
+def test_text_report_names_components_and_failed_checks():
+    from hhir_core.testing import KitReport
+
+    good = _run(GoodEncoder, name="GoodEncoder")
+    bad = _run(DeadParameterEncoder, name="DeadParameterEncoder")
+    text = KitReport(dist="demo", version="1.0", components=[good, bad]).format_text()
+    assert "PASS  branch_encoder  GoodEncoder" in text
+    assert "FAIL  branch_encoder  DeadParameterEncoder" in text
+    assert "fail    gradients" in text and "unused_head.weight" in text
+    assert text.splitlines()[-1].startswith("FAILED: 1/2 components conform")
