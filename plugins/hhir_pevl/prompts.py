@@ -1,7 +1,7 @@
 """Label prompts of PeVL: "{label}, a video of {coarse} action" (DESIGN §3).
 
 Class lists come from a Python list, a ``.txt`` file (one name per line) or a
-``.json`` list (strings, or dicts with ``name`` and optionally ``label``,
+``.json`` list (strings, lists of words as in Diving48's vocabulary, or dicts with ``name`` and optionally ``label``,
 ``coarse`` or ``two_person``). Resolved lazily because a synthetic
 ``classes.json`` may only exist once the dataset has been generated.
 """
@@ -36,6 +36,9 @@ def load_classes(spec: ClassSpec, class_ids: Optional[Sequence[int]] = None) -> 
     for pos, e in enumerate(entries):
         if isinstance(e, str):
             rows.append(dict(label=pos, name=e, coarse=None))
+        elif isinstance(e, (list, tuple)) and all(isinstance(x, str) for x in e):
+            # Diving48_vocab.json: [takeoff, somersault, twist, flight] per class
+            rows.append(dict(label=pos, name=" ".join(e), coarse=None))
         elif isinstance(e, dict) and "name" in e:
             coarse = e.get("coarse")
             if coarse is None and "two_person" in e:
