@@ -281,7 +281,10 @@ def generate_sample(cfg: SynthConfig, index: int, keep_render_data: bool = False
     side = -1 if bodies[0]["left_handed"] else 1
     if rm.random() < 0.1:
         side = -side
-    group_yaw = math.radians((45.0 if rep == 1 else -45.0) + rm.uniform(-15, 15))
+    # replication 1/2 face the left/right camera (NTU); pairs stand more side-on to the
+    # cameras so the two people overlap less often
+    facing = (15.0 if cls.two_person else 45.0) * (1 if rep == 1 else -1)
+    group_yaw = math.radians(facing + rm.uniform(-12, 12))
     blend_w = 0.0
     mix_rng = np.random.default_rng([cfg.seed, 5, setup, subject, rep, label])
     J, ctx = _scene_motion(cfg, cls, rm, bodies, T, s, amp, speed, side, group_yaw)
@@ -418,7 +421,10 @@ def _iter_samples(cfg: SynthConfig, tmp_dir: Path, workers: int, chunk: int) -> 
     saved = {k: os.environ.get(k) for k in _THREAD_VARS}
     os.environ.update({k: "1" for k in _THREAD_VARS})
     try:
-        pool = mp.get_context("spawn").Pool(workers)
+        # fork where available: spawn/forkserver re-import the caller's __main__, which
+        # deadlocks on our lock when a script calls ensure_synthetic without a main guard
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        pool = mp.get_context(method).Pool(workers)
     finally:
         for k, v in saved.items():
             if v is None:

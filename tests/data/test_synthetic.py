@@ -206,3 +206,94 @@ def test_class_names_match_ntu120_label_map():
     mutual = set(proto["mutual_two_person"]["ntu120_mutual_26"])
     for c in syn.CLASS_TABLE.values():
         assert c.two_person == (c.label in mutual)
+
+
+# ----------------------------------------------------------------------------- rendering
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> Path:
+    pytest.importorskip("cv2")
+    return syn.ensure_synthetic(tmp_path_factory.mktemp("synr") / "r", num_samples=24, seed=5, render=True,
+                                workers=1)
+
+
+def _read_video(path: Path) -> np.ndarray:
+    import cv2
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, fr = cap.read()
+        if not ok:
+            break
+        frames.append(fr)
+    cap.release()
+    return np.asarray(frames)
+
+
+def test_render_files_and_shapes(rendered):
+    a3 = _load(rendered, "ntu3d.pkl")
+    for x in a3["annotations"][:8]:
+        fd, (M, T) = x["frame_dir"], x["keypoint"].shape[:2]
+        v = _read_video(rendered / "videos" / f"{fd}.mp4")
+        assert v.shape == (T, 112, 112, 3)
+        m = np.load(rendered / "masks" / f"{fd}.npz")["masks"]
+        assert m.dtype == bool and m.shape == (M, T, 112, 112)
+        assert not (m.sum(0) > 1).any()                      # visible-pixel masks are disjoint
+        assert (m.reshape(M, T, -1).any(-1).mean(1) > 0.8).all()  # each person visible most of the time
+        for b in ("p1", "p2", "bg"):
+            clip = _read_video(rendered / "branches" / f"{fd}_{b}.mp4")
+            assert clip.shape == v.shape
+        p2 = _read_video(rendered / "branches" / f"{fd}_p2.mp4")
+        if M == 1:
+            assert p2.max() <= 8                              # single person: all-black p2 branch
+        bg = _read_video(rendered / "branches" / f"{fd}_bg.mp4").astype(float)
+        inner = m.any(0)
+        assert bg[inner].mean() < 25 and bg[~inner].mean() > 40
+
+
+def test_masks_align_with_drawn_pixels_and_2d_keypoints(rendered):
+    from hhir_core.data.synthetic_render import person_shades, render_frames
+    import cv2
+    cfg = syn.SynthConfig(num_samples=24, seed=5, render=True).validate()
+    a2 = {x["frame_dir"]: x for x in _load(rendered, "ntu2d.pkl")["annotations"]}
+    for i in (0, 11, 12, 17):  # single- and two-person classes
+        smp = syn.generate_sample(cfg, i, keep_render_data=True)
+        frames, masks = render_frames(smp["render"], 112)
+        for m, colour in enumerate(smp["render"]["colours"]):
+            shades = np.array(list(set(person_shades(colour).values())))
+            px = frames[masks[m]]                              # every masked pixel has the person's colour
+            assert (np.abs(px[:, None, :].astype(int) - shades[None]).sum(-1).min(1) == 0).all()
+        # the pickled 2-D keypoints (noisy sensor) fall on or next to their person's drawn pixels
+        ann = a2[smp["meta"]["frame_dir"]]
+        kp, sc = ann["keypoint"], ann["keypoint_score"]
+        for m in range(masks.shape[0]):
+            near = np.stack([cv2.dilate(masks[m, t].astype(np.uint8), np.ones((7, 7), np.uint8))
+                             for t in range(masks.shape[1])]).astype(bool)
+            near |= np.stack([cv2.dilate(masks.any(0)[t].astype(np.uint8), np.ones((7, 7), np.uint8))
+                              for t in range(masks.shape[1])]).astype(bool)  # occluded by the other person
+            good = sc[m] > 0.7
+            t_idx, j_idx = np.nonzero(good)
+            u = np.clip(np.round(kp[m][good][:, 0]).astype(int), 0, 111)
+            v = np.clip(np.round(kp[m][good][:, 1]).astype(int), 0, 111)
+            assert near[t_idx, v, u].mean() > 0.85
+        # the decoded video agrees with the uncompressed frames
+        vid = _read_video(rendered / "videos" / f"{smp['meta']['frame_dir']}.mp4").astype(float)
+        assert np.abs(vid - frames).mean() < 12
+
+
+def test_hhirchat_entries(rendered):
+    sp = _load(rendered, "ntu3d.pkl")["split"]
+    names = {c["label"]: c["name"] for c in json.loads((rendered / "classes.json").read_text())}
+    desc = json.loads((rendered / "descriptions.json").read_text())
+    for part in ("train", "val"):
+        entries = json.loads((rendered / f"hhirchat_{part}.json").read_text())
+        assert [e["id"] for e in entries] == sp[f"xsub_{part}"]
+        for e in entries:
+            conv = e["conversations"]
+            assert [c["from"] for c in conv] == ["human", "gpt", "human", "gpt"]
+            assert all(tok in conv[0]["value"] for tok in ("<p1>", "<p2>", "<bg>"))
+            assert conv[1]["value"] in desc[e["id"]]
+            assert conv[2]["value"] == "Describe the activity in one word."
+            assert len(conv[3]["value"].split()) <= 3 and conv[3]["value"].endswith(".")
+            assert e["label_name"] == names[e["label"]]
+            for k in ("p1", "p2", "bg", "video"):
+                assert (rendered / e[k]).is_file() and not Path(e[k]).is_absolute()
