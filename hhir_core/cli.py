@@ -38,7 +38,7 @@ def _plugins_check(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"error: the conformance kit is unavailable: {exc}", file=sys.stderr)
         return 2
-    argv = [args.dist] + (["--json"] if args.json else [])
+    argv = [args.dist] + (["--json"] if args.json else []) + list(args.check_args or [])
     return int(check_main(argv) or 0)
 
 
@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_check = plugins.add_parser("check", help="run the conformance kit on a plugin/distribution")
     p_check.add_argument("dist", help="plugin (entry-point) or distribution name")
     p_check.add_argument("--json", action="store_true")
+    p_check.add_argument("check_args", nargs=argparse.REMAINDER,
+                         help="passed to the kit: --role ROLE, --component NAME, -v")
     p_check.set_defaults(func=_plugins_check)
 
     comps = sub.add_parser("components", help="registered components")
