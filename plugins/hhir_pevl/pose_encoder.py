@@ -85,10 +85,8 @@ class PoseTransformerEncoder(nn.Module, BranchEncoder):
         return h.reshape(h.shape[0], -1, h.shape[-1])
 
     @classmethod
-    def tiny(cls, **overrides: Any) -> "PoseTransformerEncoder":
-        kw: Dict[str, Any] = dict(num_joints=5, num_persons=1, dim=16, depth=1, num_heads=2, max_frames=8)
-        kw.update(overrides)
-        return cls(**kw)
+    def tiny_config(cls) -> Dict[str, Any]:
+        return dict(num_joints=5, num_persons=1, dim=16, depth=1, num_heads=2, max_frames=8)
 
     def example_inputs(self, batch_size: int = 2) -> Tuple[tuple, Dict[str, Any]]:
         x = torch.rand(batch_size, self.num_persons, 6, self.num_joints, self.in_channels) * 2 - 1

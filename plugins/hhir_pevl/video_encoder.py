@@ -146,10 +146,8 @@ class CLIPVideoEncoder(nn.Module, BranchEncoder):
         return self.encode(x, video_keypoint, use_p2v=video_keypoint is not None)["frames"]
 
     @classmethod
-    def tiny(cls, **overrides: Any) -> "CLIPVideoEncoder":
-        kw: Dict[str, Any] = dict(model=dict(tiny=True), p2v_layers=(-1,), p2v_heads=2)
-        kw.update(overrides)
-        return cls(**kw)
+    def tiny_config(cls) -> Dict[str, Any]:
+        return dict(model=dict(tiny=True), p2v_layers=[-1], p2v_heads=2)
 
     def example_inputs(self, batch_size: int = 2) -> Tuple[tuple, Dict[str, Any]]:
         s = self.image_size
