@@ -218,7 +218,7 @@ class CausalLMHead(nn.Module, LanguageHead):
         eos = self.tokenizer.eos_token_id
         mask, pos = batch.attention_mask, batch.position_ids[:, -1:]
         out = self.llm(inputs_embeds=batch.inputs_embeds, attention_mask=mask,
-                       position_ids=batch.position_ids, use_cache=True)
+                       position_ids=batch.position_ids, use_cache=True, logits_to_keep=1)
         done = torch.zeros(B, dtype=torch.bool, device=self.device)
         tokens: List[torch.Tensor] = []
         for _ in range(int(max_new_tokens)):
