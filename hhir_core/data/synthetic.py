@@ -369,7 +369,7 @@ def generate_sample(cfg: SynthConfig, index: int, keep_render_data: bool = False
                  keypoint_score=score.astype(np.float32), total_frames=T,
                  img_shape=(size, size), original_shape=(size, size))
     out = dict(ann3d=ann3d, ann2d=ann2d, descriptions=descs,
-               meta=dict(frame_dir=frame_dir, label=label, setup=setup, camera=camera, subject=subject,
+               meta=dict(frame_dir=frame_dir, label=label, total_frames=T, setup=setup, camera=camera, subject=subject,
                          replication=rep, blend=blend_w, info=ctx.info, colours=colours, positions=positions))
     if keep_render_data:
         out["render"] = dict(points=clean2d.astype(np.float32), depth=clean[..., 2].mean(-1).astype(np.float32),
@@ -391,19 +391,57 @@ def make_splits(metas: Sequence[dict]) -> dict[str, list[str]]:
 
 # ----------------------------------------------------------------------------- generation
 def _work_chunk(args: tuple) -> list[dict]:
-    """Worker: generate (and optionally render) a contiguous chunk of samples."""
+    """Worker: generate (and optionally render) a contiguous chunk of samples.
+
+    The annotations go to ``tmp_dir/.chunks/<start>.pkl`` (not back through the pipe) so the
+    parent never holds the whole dataset in memory; only metas and descriptions come back.
+    """
     cfg_d, start, stop, tmp_dir = args
     cfg_d = dict(cfg_d, classes=tuple(cfg_d["classes"]), frames=tuple(cfg_d["frames"]))
     cfg = SynthConfig(**cfg_d)
-    out = []
+    out, a3, a2 = [], [], []
     for i in range(start, stop):
         smp = generate_sample(cfg, i, keep_render_data=cfg.render)
         if cfg.render:
             from hhir_core.data.synthetic_render import render_sample
             render_sample(smp, Path(tmp_dir), cfg)
             smp.pop("render")
+        a3.append(smp.pop("ann3d"))
+        a2.append(smp.pop("ann2d"))
         out.append(smp)
+    with open(_chunk_path(Path(tmp_dir), start), "wb") as f:
+        pickle.dump({"ann3d": a3, "ann2d": a2}, f, protocol=4)
     return out
+
+
+def _chunk_path(tmp: Path, start: int) -> Path:
+    return tmp / ".chunks" / f"{start:09d}.pkl"
+
+
+class _ChunkedList:
+    """Pickles as a plain ``list`` whose items are streamed from the chunk files.
+
+    Why: ``pickle.load`` of the result is an ordinary list (mmaction2/pyskl compatible), while
+    writing needs one chunk in memory at a time (100k samples are several GB).
+    """
+
+    def __init__(self, paths: list[Path], key: str):
+        self.paths, self.key = paths, key
+
+    def _items(self) -> Iterator[dict]:
+        for p in self.paths:
+            with open(p, "rb") as f:
+                yield from pickle.load(f)[self.key]
+
+    def __reduce__(self):
+        return (list, (), None, self._items())
+
+
+def _dump_streaming(path: Path, splits: dict, chunks: list[Path], key: str) -> None:
+    with open(path, "wb") as f:
+        pk = pickle.Pickler(f, protocol=4)
+        pk.fast = True  # no memo: the memo would keep every pickled array alive
+        pk.dump({"split": splits, "annotations": _ChunkedList(chunks, key)})
 
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -436,30 +474,30 @@ def _iter_samples(cfg: SynthConfig, tmp_dir: Path, workers: int, chunk: int) -> 
 
 
 def _generate(cfg: SynthConfig, tmp: Path, workers: int, progress: bool) -> dict:
-    ann3d, ann2d, metas, descs = [], [], [], {}
+    metas, descs, frames = [], {}, []
     bar = None
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=cfg.num_samples, desc="synthetic" + (" (render)" if cfg.render else ""), unit="sample")
-    chunk = 16 if cfg.render else 128
+    chunk = 16 if cfg.render else 256
+    (tmp / ".chunks").mkdir(parents=True, exist_ok=True)
     if cfg.render:
         for sub in ("videos", "masks", "branches"):
             (tmp / sub).mkdir(parents=True, exist_ok=True)
     for res in _iter_samples(cfg, tmp, workers, chunk):
         for smp in res:
-            ann3d.append(smp["ann3d"])
-            ann2d.append(smp["ann2d"])
             metas.append(smp["meta"])
             descs[smp["meta"]["frame_dir"]] = smp["descriptions"]
+            frames.append(smp["meta"]["total_frames"])
         if bar is not None:
             bar.update(len(res))
     if bar is not None:
         bar.close()
     splits = make_splits(metas)
-    with open(tmp / "ntu3d.pkl", "wb") as f:
-        pickle.dump({"split": splits, "annotations": ann3d}, f, protocol=4)
-    with open(tmp / "ntu2d.pkl", "wb") as f:
-        pickle.dump({"split": splits, "annotations": ann2d}, f, protocol=4)
+    chunks = [_chunk_path(tmp, a) for a in range(0, cfg.num_samples, chunk)]
+    _dump_streaming(tmp / "ntu3d.pkl", splits, chunks, "ann3d")
+    _dump_streaming(tmp / "ntu2d.pkl", splits, chunks, "ann2d")
+    shutil.rmtree(tmp / ".chunks", ignore_errors=True)
     classes = [{"label": k, "name": CLASS_TABLE[k].name, "two_person": CLASS_TABLE[k].two_person}
                for k in cfg.classes]
     (tmp / "classes.json").write_text(json.dumps(classes, indent=1))
@@ -467,8 +505,8 @@ def _generate(cfg: SynthConfig, tmp: Path, workers: int, progress: bool) -> dict
     if cfg.render:
         from hhir_core.data.synthetic_render import write_hhirchat
         write_hhirchat(tmp, metas, descs, splits)
-    return dict(counts={k: len(v) for k, v in splits.items()}, num_samples=len(ann3d),
-                mean_frames=float(np.mean([a["total_frames"] for a in ann3d])))
+    return dict(counts={k: len(v) for k, v in splits.items()}, num_samples=len(metas),
+                mean_frames=round(float(np.mean(frames)), 2))
 
 
 _OUTPUTS = ("ntu3d.pkl", "ntu2d.pkl", "classes.json", "descriptions.json", "hhirchat_train.json",

@@ -77,28 +77,38 @@ def render_frames(render: dict, size: int, draw_bg: bool = True) -> tuple[np.nda
     M, T = pts.shape[:2]
     rng = np.random.default_rng(render["seed"])
     bg = make_background(rng, size) if draw_bg else np.full((size, size, 3), 127, np.uint8)
+    # a few sensor-noise variants of the background, cycled over time
+    bgs = np.clip(bg[None].astype(np.int16) + rng.normal(0, 3.0, (4, size, size, 1)).astype(np.int16),
+                  0, 255).astype(np.uint8)
     frames = np.empty((T, size, size, 3), np.uint8)
     masks = np.zeros((M, T, size, size), bool)
     f = float(render["scale"])
     shades = [person_shades(c) for c in render["colours"]]
-    one = {0: 1, 1: 1, -1: 1}
-    sensor = rng.normal(0, 3.0, (4, size, size, 1))  # a few noise fields cycled over time
+    ids = {0: 1, 1: 1, -1: 2}  # label image: 1 = main shade, 2 = left-side shade
+    lab = np.zeros((size, size), np.uint8)
     for t in range(T):
-        fr = np.clip(bg.astype(np.int16) + sensor[t % 4].astype(np.int16), 0, 255).astype(np.uint8)
+        fr = frames[t]
+        fr[:] = bgs[t % 4]
         order = np.argsort(-depth[:, t], kind="stable")  # far to near
-        drawn = np.zeros((size, size), bool)
         for m in order:
             z = max(float(depth[m, t]), 0.3)
-            mk = np.zeros((size, size), np.uint8)
-            _draw_person(mk, pts[m, t], one, f * 0.075 / z, f * 0.1 / z)
-            _draw_person(fr, pts[m, t], shades[m], f * 0.075 / z, f * 0.1 / z)
-            cur = mk.astype(bool)
-            for prev in range(M):  # nearer people hide farther ones
-                masks[prev, t] &= ~cur
+            lab[:] = 0
+            _draw_person(lab, pts[m, t], ids, f * 0.075 / z, f * 0.1 / z)
+            cur = lab > 0
+            fr[lab == 1] = shades[m][0]
+            fr[lab == 2] = shades[m][-1]
+            masks[:, t] &= ~cur  # nearer people hide farther ones
             masks[m, t] = cur
-            drawn |= cur
-        frames[t] = fr
     return frames, masks
+
+
+def _save_masks(path: Path, masks: np.ndarray) -> None:
+    """``.npz`` with key ``masks`` (np.load-compatible), fast deflate level 1."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        with zf.open("masks.npy", "w", force_zip64=True) as fh:
+            np.lib.format.write_array(fh, np.ascontiguousarray(masks), allow_pickle=False)
 
 
 def _write_video(path: Path, frames: np.ndarray, fps: int) -> None:
@@ -119,7 +129,7 @@ def render_sample(smp: dict, out_dir: Path, cfg) -> None:
     fd = smp["meta"]["frame_dir"]
     frames, masks = render_frames(smp["render"], cfg.size)
     _write_video(out_dir / "videos" / f"{fd}.mp4", frames, cfg.fps)
-    np.savez_compressed(out_dir / "masks" / f"{fd}.npz", masks=masks)
+    _save_masks(out_dir / "masks" / f"{fd}.npz", masks)
     anyp = masks.any(0)
     p1 = frames * masks[0][..., None]
     p2 = frames * masks[1][..., None] if masks.shape[0] > 1 else np.zeros_like(frames)
