@@ -64,7 +64,8 @@ class CausalLMHead(nn.Module, LanguageHead):
         self.tokenizer = tokenizer
         self.full_finetune = bool(full_finetune or (not freeze and not lora))
         if gradient_checkpointing:
-            llm.gradient_checkpointing_enable()
+            # non-reentrant: LoRA weights still get gradients when no input requires grad
+            llm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         for p in llm.parameters():
             p.requires_grad_(self.full_finetune)
         self.lora_cfg = dict(lora) if lora else None

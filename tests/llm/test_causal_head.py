@@ -181,3 +181,14 @@ def test_conformance_kit():
     from hhir_core.testing import assert_conforms
 
     assert_conforms(CausalLMHead)
+
+
+def test_gradient_checkpointing_keeps_lora_gradients():
+    h = CausalLMHead(model=dict(tiny=True, hidden_size=32, num_layers=2, num_heads=2),
+                     lora=dict(r=2, dropout=0.0), gradient_checkpointing=True).train()
+    soft = _soft(h, 2)  # does not require grad (a frozen tokenizer upstream)
+    h(prompts=[PROMPT] * 2, answers=["punching", "hugging"], soft_tokens={"tokens": soft})["loss"].backward()
+    grads = {n: p.grad for n, p in h.named_parameters() if p.requires_grad}
+    assert grads and all(g is not None for g in grads.values())
+    # lora_B starts at zero, so it is the one with a non-zero gradient at step 0
+    assert all(g.abs().sum() > 0 for n, g in grads.items() if "lora_B" in n)
