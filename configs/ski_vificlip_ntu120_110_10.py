@@ -66,6 +66,9 @@ model = dict(
     distiller=dict(type='SkeletonCLIPDistiller', alpha=alpha, loss='mse', mode='online'),
 )
 
+# stage 1 leaves the video branch unused: DDP must tolerate parameters without gradients
+model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
+
 _dataset = dict(
     type='VideoSkeletonDataset',
     ann_file=ann_file,
