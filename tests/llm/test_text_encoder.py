@@ -83,3 +83,41 @@ def test_conformance_kit():
     from hhir_core.testing import assert_conforms
 
     assert_conforms(TextEncoderHead)
+
+
+def test_clip_and_bert_folders_load_by_path(tmp_path):
+    """A CLIP text tower, a full CLIP model and a BERT folder are recognised from their config."""
+    from transformers import CLIPConfig, CLIPModel
+
+    tiny = TextEncoderHead(dict(tiny=True, arch="clip", hidden_size=32, projection_dim=16))
+    tiny.encoder.save_pretrained(str(tmp_path / "clip_text"))
+    tiny.tokenizer.save_pretrained(str(tmp_path / "clip_text"))
+    again = TextEncoderHead(str(tmp_path / "clip_text"))
+    assert again.arch == "clip" and torch.allclose(again(TEXTS), tiny(TEXTS), atol=1e-5)
+
+    tc = tiny.encoder.config.to_dict()
+    full = CLIPModel(CLIPConfig(text_config=tc, projection_dim=16,
+                                vision_config=dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                                   intermediate_size=64, image_size=32, patch_size=16)))
+    full.save_pretrained(str(tmp_path / "clip_full"))
+    tiny.tokenizer.save_pretrained(str(tmp_path / "clip_full"))
+    whole = TextEncoderHead(str(tmp_path / "clip_full"))
+    assert whole.arch == "clip" and whole.embed_dim == 16
+    with torch.no_grad():
+        ref = full.get_text_features(**whole._tokenize(TEXTS))
+    ref = getattr(ref, "pooler_output", ref)
+    assert torch.allclose(whole(TEXTS), ref, atol=1e-5)
+
+    bert = TextEncoderHead.tiny()
+    bert.encoder.save_pretrained(str(tmp_path / "bert"))
+    bert.tokenizer.save_pretrained(str(tmp_path / "bert"))
+    b2 = TextEncoderHead(str(tmp_path / "bert"))
+    assert b2.arch == "bert" and torch.allclose(b2(TEXTS), bert(TEXTS), atol=1e-5)
+
+
+def test_missing_text_model_is_a_clear_error(monkeypatch):
+    from hhir_core.llm.loading import ModelNotFoundError
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelNotFoundError, match="minilm"):
+        TextEncoderHead("hhir-test/no-such-clip")
