@@ -95,3 +95,11 @@ def test_plugin_registered_with_provider() -> None:
     resolve("model", "SkeletonRecognizer")
     assert registry_for("model").providers["SkeletonRecognizer"] == "hhir_mmaction"
     assert registry_for("branch_encoder").providers["STGCNEncoder"] == "hhir_mmaction"
+
+
+@pytest.mark.slow  # the kit probes import time in subprocesses (~45 s each here)
+@pytest.mark.parametrize("name", ["STGCNEncoder", "AAGCNEncoder"])
+def test_conformance_kit(name: str) -> None:
+    from hhir_core.testing.kit import assert_conforms
+
+    assert_conforms(f"branch_encoder:{name}")
