@@ -38,7 +38,7 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
     input_kind = "skeleton"
     quantized = True
 
-    def __init__(self, in_channels: int = 150, llm_dim: int = 576, num_codes: int = 512,
+    def __init__(self, in_channels: int = 150, llm_dim: Optional[int] = 576, num_codes: int = 512,
                  curvature: float = 1.0, hidden: int = 256, depth: int = 2,
                  loss_weights: Optional[Dict[str, float]] = None,
                  zipf: Optional[Dict[str, Any]] = None,
@@ -47,6 +47,9 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
                  codebook_init_std: float = 0.02,
                  latent_scale: float = 1.0) -> None:
         nn.Module.__init__(self)
+        if llm_dim is None:
+            raise ConfigError("tokenizer.llm_dim is None: inside LLMARRecognizer it follows the "
+                              "LLM's embedding width; standalone it must be an int")
         unknown = set(loss_weights or {}) - set(DEFAULT_LOSS_WEIGHTS)
         if unknown:
             raise ConfigError(f"tokenizer.loss_weights has unknown keys {sorted(unknown)}; "
@@ -57,9 +60,15 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
         self.in_channels, self._llm_dim, self.num_codes = in_channels, llm_dim, num_codes
         self.curvature = curvature
         self.loss_weights = {**DEFAULT_LOSS_WEIGHTS, **(loss_weights or {})}
-        self.zipf_cfg = dict(s=1.0, offset=0.0, top=None, **(zipf or {}))
+        self.zipf_cfg = {**dict(s=1.0, offset=0.0, top=None), **dict(zipf or {})}
         self.gumbel_tau = gumbel_tau
-        self.mmd_cfg = dict(num_samples=1024, scales=(0.25, 0.5, 1.0, 2.0, 4.0), **(mmd or {}))
+        self.mmd_cfg = {**dict(num_samples=1024, scales=(0.25, 0.5, 1.0, 2.0, 4.0)),
+                        **dict(mmd or {})}
+        for key, cfg, valid in (("zipf", self.zipf_cfg, ("s", "offset", "top")),
+                                ("mmd", self.mmd_cfg, ("num_samples", "scales"))):
+            if set(cfg) - set(valid):
+                raise ConfigError(f"tokenizer.{key} has unknown keys {sorted(set(cfg) - set(valid))}; "
+                                  f"valid: {list(valid)}")
         #: the encoder output is multiplied by this before quantisation (keeps exp0 off the
         #: flat part of tanh at init for wide latents)
         self.latent_scale = latent_scale
@@ -90,6 +99,11 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
         idx = torch.randperm(embeddings.shape[0], generator=g)[:n]
         self.mmd_reference = embeddings.detach()[idx].float().clone().to(
             self.quantizer.codebook.device)
+        # the reference is fixed: its bandwidths and kernel self-term are computed once
+        base = bl.median_bandwidth(self.mmd_reference)
+        self._mmd_bandwidths = [base * s for s in self.mmd_cfg["scales"]]
+        self._mmd_yy = bl.kernel_mean(self.mmd_reference, self.mmd_reference,
+                                      self._mmd_bandwidths).detach()
 
     def init_codebook_from(self, embeddings: Tensor, seed: int = 0) -> None:
         """Initialise the codebook (tangent space) with a random sample of ``embeddings``."""
@@ -168,8 +182,9 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
                 "tokenizer.loss_weights.mmd > 0 but no LLM embeddings were given; the recognizer "
                 "calls set_reference_embeddings(head.input_embeddings()) — when using the "
                 "tokenizer alone call it yourself or set loss_weights.mmd=0")
-        return bl.mmd_loss(self.quantizer.tangent_codes(), self.mmd_reference,
-                           scales=self.mmd_cfg["scales"])
+        ref = self.mmd_reference
+        return bl.gaussian_mmd(self.quantizer.tangent_codes(), ref, self._mmd_bandwidths,
+                               self._mmd_yy.to(ref.device))
 
     # -- conformance kit -----------------------------------------------------------
     @classmethod
@@ -246,8 +261,9 @@ class ContinuousTokenizer(_SkeletonAutoencoderTokenizer):
                                       "were given (set_reference_embeddings)")
                 flat = z.reshape(-1, z.shape[-1])
                 flat = flat[torch.randperm(flat.shape[0], device=flat.device)[:512]]
-                losses["loss_mmd"] = w["mmd"] * bl.mmd_loss(
-                    flat, self.mmd_reference, scales=self.mmd_cfg["scales"])
+                ref = self.mmd_reference
+                losses["loss_mmd"] = w["mmd"] * bl.gaussian_mmd(
+                    flat, ref, self._mmd_bandwidths, self._mmd_yy.to(ref.device))
         return TokenizerOutput(embeds=z, ids=None, losses=losses, extras=extras)
 
 

