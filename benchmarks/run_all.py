@@ -189,6 +189,13 @@ def _skip_reason(text: str) -> Optional[str]:
     return None
 
 
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def run_bench(bench: Bench, args: argparse.Namespace) -> List[Record]:
     """Run one bench script (``repeats`` times), parse its JSON; never raises."""
     script = HERE / bench.script
@@ -225,7 +232,7 @@ def run_bench(bench: Bench, args: argparse.Namespace) -> List[Record]:
             print(f"[run_all] {bench.name} run {i + 1}/{n}: exit {code}, {took:.0f} s", flush=True)
             if code is None:
                 return [failed(bench.name, f"timed out after {bench.timeout:.0f} s "
-                                           f"(log: {log_path.relative_to(ROOT)})")]
+                                           f"(log: {_rel(log_path)})")]
             if code != 0 or not out.is_file():
                 tail = log_path.read_text()[-4000:]
                 reason = _skip_reason(tail)
@@ -233,7 +240,7 @@ def run_bench(bench: Bench, args: argparse.Namespace) -> List[Record]:
                     return [skipped(bench.name, reason)]
                 last = [ln for ln in tail.strip().splitlines() if ln.strip()][-2:]
                 return [failed(bench.name, f"exit {code}: {' / '.join(last)[-400:]} "
-                                           f"(log: {log_path.relative_to(ROOT)})")]
+                                           f"(log: {_rel(log_path)})")]
             try:
                 runs.append(bench.parse(json.loads(out.read_text()), bench))
             except (ValueError, KeyError, TypeError) as exc:
