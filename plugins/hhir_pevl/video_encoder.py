@@ -27,18 +27,23 @@ CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 def load_clip_vision(model: Union[str, Dict[str, Any]]) -> nn.Module:
     """``CLIPVisionModelWithProjection`` from a hub id / local dir, or a random tiny config.
 
-    ``model=dict(tiny=True, **CLIPVisionConfig kwargs)`` builds a randomly
-    initialised model (offline tests and ``_mini`` configs).
+    ``model=dict(tiny=True, seed=0, **CLIPVisionConfig kwargs)`` builds a randomly
+    initialised model (offline tests and ``_mini`` configs), identical for a seed.
     """
     from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
 
     if isinstance(model, dict):
         kw = dict(model)
         kw.pop("tiny", None)
+        seed = int(kw.pop("seed", 0))
         defaults = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                         num_attention_heads=2, image_size=32, patch_size=8, projection_dim=32)
         defaults.update(kw)
-        return CLIPVisionModelWithProjection(CLIPVisionConfig(**defaults))
+        # seeded on its own RNG: frozen random weights are not stored in trainable-only
+        # checkpoints, so a rebuilt model (tools/test.py) must get the same ones
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return CLIPVisionModelWithProjection(CLIPVisionConfig(**defaults))
     try:
         return CLIPVisionModelWithProjection.from_pretrained(model)
     except OSError as exc:

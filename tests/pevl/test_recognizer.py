@@ -71,3 +71,13 @@ def test_switches(kw, expect_refine):
     assert torch.isfinite(losses["loss_t"])
     if kw.get("use_ucmr") is False:
         assert m.v2p is None and not m.use_p2v
+
+
+def test_tiny_clip_is_reproducible_without_global_seed():
+    from hhir_pevl.video_encoder import CLIPVideoEncoder
+    torch.manual_seed(1)
+    a = CLIPVideoEncoder.tiny()
+    torch.manual_seed(2)
+    b = CLIPVideoEncoder.tiny()
+    for (n, p), (_, q) in zip(a.clip.named_parameters(), b.clip.named_parameters()):
+        assert torch.equal(p, q), n
