@@ -30,7 +30,7 @@ from hhir_core.errors import ConfigError, DataError
 from hhir_core.data import synthetic_motion as sm
 from hhir_core.data.synthetic_text import PALETTE, describe
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 # ----------------------------------------------------------------------------- NTU facts
 # Cross-subject training subjects of NTU RGB+D 120 (superset of the NTU60 list), from

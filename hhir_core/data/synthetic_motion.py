@@ -267,33 +267,33 @@ def _partner_point_in_actor(Pa: Controls, Pb: Controls, D: float, y_world: float
 def prog_drink(ctx: Ctx, P: list) -> None:
     A, s, sd, b = P[0], ctx.s, ctx.side, P[0].body
     e = bump(s, 0.05, ctx.u(0.25, 0.4), ctx.u(0.6, 0.75), 0.95)
-    mouth = _v(sd * 0.05, b["neck"] * 0.4, 0.12 + 0.02 * ctx.amp)
+    mouth = _v(sd * 0.05, b["neck"] * 0.3, ctx.u(0.15, 0.2))  # holding a cup in front of the mouth
     sip = 0.015 * np.sin(2 * math.pi * ctx.cycles(1, 2) * s)[:, None] * _v(0, 1, 0)
     A.set_wrist(sd, blend_to(A.wrist(sd), mouth, e) + sip * e[:, None])
-    A.head_pitch = A.head_pitch - 0.25 * ctx.amp * ramp(s, 0.3, 0.5) * e
+    A.head_pitch = A.head_pitch - 0.35 * ctx.amp * ramp(s, 0.3, 0.5) * e  # head tilts back
     ctx.info.update(hand=_hand_name(sd))
 
 
 def prog_touch_head(ctx: Ctx, P: list) -> None:
     A, s, sd, b = P[0], ctx.s, ctx.side, P[0].body
     e = bump(s, 0.05, ctx.u(0.25, 0.4), ctx.u(0.6, 0.8), 0.95)
-    forehead = _v(sd * 0.07, b["neck"] + 0.55 * b["head"], 0.09)
+    forehead = _v(sd * 0.09, b["neck"] + 0.7 * b["head"], 0.06)
     A.set_wrist(sd, blend_to(A.wrist(sd), forehead, e))
     both = ctx.rng.random() < 0.3
     if both:
         A.set_wrist(-sd, blend_to(A.wrist(-sd), forehead * _v(-1, 1, 1), e))
-    A.head_pitch = A.head_pitch + 0.3 * ctx.amp * e
-    A.pitch = A.pitch + 0.12 * ctx.amp * e
+    A.head_pitch = A.head_pitch + 0.35 * ctx.amp * e  # head bows
+    A.pitch = A.pitch + 0.15 * ctx.amp * e
     ctx.info.update(hand="both" if both else _hand_name(sd))
 
 
 def prog_clapping(ctx: Ctx, P: list) -> None:
     A, s, b = P[0], ctx.s, P[0].body
-    n = ctx.cycles(3, 7)
+    n = ctx.cycles(2, 5)
     e = bump(s, 0.0, 0.15, 0.85, 1.0)
     h = ctx.u(-0.2, -0.05) * b["H"] / 1.7
     z = ctx.u(0.25, 0.35)
-    sep = 0.03 + 0.22 * ctx.amp * (0.5 + 0.5 * np.cos(2 * math.pi * n * s))
+    sep = 0.03 + 0.25 * ctx.amp * (0.5 + 0.5 * np.cos(2 * math.pi * n * s))
     for sd in (-1, 1):
         tgt = np.stack([sd * sep / 2, np.full_like(s, h), np.full_like(s, z)], -1)
         A.set_wrist(sd, blend_to(A.wrist(sd), 0.0, e) + tgt * e[:, None])
@@ -312,7 +312,7 @@ def prog_cross_hands(ctx: Ctx, P: list) -> None:
 
 def prog_wave(ctx: Ctx, P: list) -> None:
     A, s, sd, b = P[0], ctx.s, ctx.side, P[0].body
-    n = ctx.cycles(2, 5)
+    n = ctx.cycles(2, 4)
     e = bump(s, 0.0, 0.2, 0.8, 1.0)
     up = ctx.u(0.15, 0.35) * ctx.amp
     osc = 0.12 * ctx.amp * np.sin(2 * math.pi * n * s)

@@ -104,6 +104,8 @@ def describe(rng: np.random.Generator, label: int, info: dict, colours: list[str
             subj = subjects[int(rng.integers(len(subjects)))]
             ph = phrases[order[k % len(phrases)]].format(**fill).replace("  ", " ").strip()
             adv = _speed_word(speed) if rng.random() < 0.5 else ""
+            if ph.split(" ", 1)[0].endswith("ly"):
+                adv = ""
             sent = f"{subj} {adv}{ph}."
             if rng.random() < 0.3:
                 sent += " Nobody else is in the scene."
@@ -120,6 +122,8 @@ def describe(rng: np.random.Generator, label: int, info: dict, colours: list[str
         f2 = dict(fill, other=p2 if rng.random() < 0.7 else "the other person")
         ph = _TWO[label][order[k % len(_TWO[label])]].format(**f2)
         adv = _speed_word(speed) if rng.random() < 0.4 else ""
+        if ph.startswith("and ") or ph.split(" ", 1)[0].endswith("ly"):
+            adv = ""  # "X slowly and Y approach" / "slowly gently pats" read badly
         react = _REACT[label][int(rng.integers(len(_REACT[label])))].format(p2="the other person" if rng.random() < 0.5 else p2)
         joiner = ", and " if rng.random() < 0.5 else ". "
         react = react if joiner == ", and " else react[0].upper() + react[1:]
