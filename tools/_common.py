@@ -31,3 +31,12 @@ def options_from(args: argparse.Namespace):
                       amp=getattr(args, "amp", False), launcher=args.launcher, seed=args.seed,
                       deterministic=args.deterministic, stage=getattr(args, "stage", None),
                       cfg_options=dict(args.cfg_options or {}))
+
+
+def parse(parser: argparse.ArgumentParser, argv=None):
+    """Parse; a malformed ``--cfg-options`` is one clear error, not a traceback."""
+    try:
+        return parser.parse_args(argv)
+    except (ValueError, AssertionError, RecursionError) as exc:
+        print(f"error: could not parse the command line (--cfg-options?): {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

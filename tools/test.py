@@ -6,18 +6,14 @@ import argparse
 import json
 import sys
 
-from _common import add_common_args, options_from
+from _common import add_common_args, options_from, parse
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_args(parser)
     parser.add_argument("checkpoint")
-    try:
-        args = parser.parse_args(argv)
-    except (ValueError, AssertionError, RecursionError) as exc:
-        print(f"error: could not parse the command line (--cfg-options?): {exc}", file=sys.stderr)
-        return 2
+    args = parse(parser, argv)
 
     from hhir_core.engine.runner import prepare_config, run_cli, test
 

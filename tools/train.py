@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from _common import add_common_args, options_from
+from _common import add_common_args, options_from, parse
 
 
 def main(argv=None) -> int:
@@ -20,11 +20,7 @@ def main(argv=None) -> int:
                              "checkpoint in the work dir; or a checkpoint path")
     parser.add_argument("--amp", action="store_true", help="mixed precision (CUDA)")
     parser.add_argument("--stage", help="re-run only this stage of a multi-stage config")
-    try:
-        args = parser.parse_args(argv)
-    except (ValueError, AssertionError, RecursionError) as exc:
-        print(f"error: could not parse the command line (--cfg-options?): {exc}", file=sys.stderr)
-        return 2
+    args = parse(parser, argv)
 
     from hhir_core.engine.runner import prepare_config, run_cli, train
 
