@@ -196,6 +196,22 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
+def _last_json(text: str) -> Any:
+    """The last line of ``text`` that parses as a JSON list or object (or all of it)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line[:1] in "[{":
+            try:
+                return json.loads(line)
+            except ValueError:
+                continue
+    return None
+
+
 def run_bench(bench: Bench, args: argparse.Namespace) -> List[Record]:
     """Run one bench script (``repeats`` times), parse its JSON; never raises."""
     script = HERE / bench.script
@@ -203,9 +219,11 @@ def run_bench(bench: Bench, args: argparse.Namespace) -> List[Record]:
         return [skipped(bench.name, f"benchmarks/{bench.script} is not there yet "
                                     f"(owned by the {bench.owner})")]
     extra = bench.quick_args(args) if args.quick else bench.args(args)
+    use_json = True
     if bench.help_flags:  # a script we do not own: pass only the flags it declares
         help_text = _supported_flags(script) or ""
         extra = [x for x in extra if not x.startswith("--") or x in help_text]
+        use_json = "--json" in help_text  # else: read the JSON it prints
     logs = WORK / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log_path = logs / f"{bench.name}.log"
@@ -216,9 +234,10 @@ def run_bench(bench: Bench, args: argparse.Namespace) -> List[Record]:
             out = WORK / "run" / f"{bench.name}{'' if n == 1 else f'_{i}'}.json"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.unlink(missing_ok=True)
-            cmd = [sys.executable, str(script), *extra, "--json", str(out)]
+            cmd = [sys.executable, str(script), *extra] + (["--json", str(out)] if use_json else [])
             log.write(f"$ {' '.join(cmd)}\n")
             log.flush()
+            start = log.tell()
             t0 = time.perf_counter()
             try:
                 res = subprocess.run(cmd, cwd=ROOT, env=bench_env(), text=True, stdout=log,
@@ -233,6 +252,10 @@ def run_bench(bench: Bench, args: argparse.Namespace) -> List[Record]:
             if code is None:
                 return [failed(bench.name, f"timed out after {bench.timeout:.0f} s "
                                            f"(log: {_rel(log_path)})")]
+            if code == 0 and not out.is_file():  # no --json: the last JSON line it printed
+                printed = _last_json(log_path.read_text()[start:])
+                if printed is not None:
+                    out.write_text(json.dumps(printed))
             if code != 0 or not out.is_file():
                 tail = log_path.read_text()[-4000:]
                 reason = _skip_reason(tail)

@@ -109,6 +109,25 @@ def test_run_all_reports_missing_broken_and_good_benches(tmp_path, monkeypatch):
     assert "| absent | skipped |" in skipped_part and "nope.py" in skipped_part
 
 
+def test_run_all_reads_printed_json_of_a_script_without_json_flag(tmp_path, monkeypatch):
+    """Scripts we do not own get only the flags their --help declares; printed JSON is read."""
+    monkeypatch.setattr(run_all, "HERE", tmp_path)
+    monkeypatch.setattr(run_all, "WORK", tmp_path / "_work")
+    bench = _fake_bench(tmp_path, "printer", """
+        import argparse, json
+        ap = argparse.ArgumentParser(); ap.add_argument("--quick", action="store_true")
+        a = ap.parse_args()  # would fail on --json
+        print("some progress line")
+        print(json.dumps(dict(ratios=dict(speedup=4.0 if a.quick else 2.0), peer="naive loop",
+                              input_size="K=8")))
+    """)
+    bench.help_flags = ["--quick"]
+    bench.quick_args = lambda a: ["--quick"]
+    recs = run_all.run_bench(bench, run_all.main.__globals__["argparse"].Namespace(quick=True))
+    assert [(r.status, r.ratio, r.peer, r.input_size) for r in recs] == [
+        ("ok", 4.0, "naive loop", "K=8")]
+
+
 def test_parse_ntu_dataset_report():
     side = dict(open_s=2.0, first_batch_s=4.0, samples_per_s=100.0, peak_rss_mb=500.0,
                 peak_pss_mb=300.0, num_train=900)
