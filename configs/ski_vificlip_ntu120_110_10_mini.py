@@ -56,7 +56,7 @@ model = dict(
                                 image_size=frame_size, patch_size=16, projection_dim=text_dim)),
         template='{}', proj=False, temperature=0.07, learn_temperature=True),
     skeleton=dict(
-        encoder=dict(type='GraphAttentionSkeletonEncoder', in_channels=3, embed_dim=48, depth=2,
+        encoder=dict(type='GraphAttentionSkeletonEncoder', in_channels=3, embed_dim=48, depth=1,
                      heads=4, temporal_stride=4, max_frames=skeleton_len),
         template='{}', proj=True, temperature=0.07, learn_temperature=True),
     distiller=dict(type='SkeletonCLIPDistiller', alpha=alpha, loss='mse', mode='online'),
@@ -84,10 +84,10 @@ test_evaluator = val_evaluator
 
 # stage 2 (SCD): a CPU-sized schedule instead of the paper's 2 epochs at lr 2.25e-5 on a
 # pretrained CLIP (the tiny encoder here starts from random weights)
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=3, val_interval=3)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2, val_interval=2)
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.01),
                      clip_grad=dict(max_norm=1.0))
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=3, by_epoch=True,
+param_scheduler = [dict(type='CosineAnnealingLR', T_max=2, by_epoch=True,
                         convert_to_iter_based=True, eta_min=1e-5)]
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=100, max_keep_ckpts=1))
 
@@ -97,9 +97,9 @@ stages = [
         train_dataloader=dict(batch_size=32, dataset=dict(with_video=False)),
         val_dataloader=dict(batch_size=32, dataset=dict(with_video=False, with_skeleton=True,
                                                         pipeline=skeleton_test_pipeline)),
-        train_cfg=dict(max_epochs=5, val_interval=5),
+        train_cfg=dict(max_epochs=6, val_interval=6),
         optim_wrapper=dict(optimizer=dict(lr=2e-3)),
-        param_scheduler=[dict(type='CosineAnnealingLR', T_max=5, by_epoch=True,
+        param_scheduler=[dict(type='CosineAnnealingLR', T_max=6, by_epoch=True,
                               convert_to_iter_based=True, eta_min=1e-5)],
     )),
     dict(name='scd', cfg=dict()),

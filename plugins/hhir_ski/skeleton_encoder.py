@@ -54,29 +54,48 @@ def hop_distance(num_joints: int, edges: Sequence[Tuple[int, int]]) -> torch.Ten
     return dist
 
 
+class _Attention(nn.Module):
+    """Multi-head self-attention with an optional additive bias ``[heads, L, L]``.
+
+    Why not ``nn.MultiheadAttention``: its float mask must be repeated per batch
+    element (``[B*heads, L, L]``); ``scaled_dot_product_attention`` broadcasts it.
+    """
+
+    def __init__(self, dim: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        self.heads, self.dropout = heads, dropout
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.out = nn.Linear(dim, dim)
+
+    def forward(self, x: torch.Tensor, bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+        n, length, d = x.shape
+        q, k, v = self.qkv(x).reshape(n, length, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        y = nn.functional.scaled_dot_product_attention(
+            q, k, v, attn_mask=None if bias is None else bias.to(q.dtype).unsqueeze(0),
+            dropout_p=self.dropout if self.training else 0.0)
+        return self.out(y.transpose(1, 2).reshape(n, length, d))
+
+
 class _Block(nn.Module):
     """Spatial (graph-biased) attention, temporal attention, MLP; pre-norm residuals."""
 
     def __init__(self, dim: int, heads: int, hop: torch.Tensor, dropout: float) -> None:
         super().__init__()
-        self.heads = heads
         self.norm_s = nn.LayerNorm(dim)
-        self.attn_s = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
-        # one learnable bias per head and joint pair, initialised to -hop (closer = more attention)
+        self.attn_s = _Attention(dim, heads, dropout)
+        # one learnable bias per head and joint pair, initialised to -hop/2 (closer = more attention)
         self.graph_bias = nn.Parameter(-hop.clamp(max=6.0).unsqueeze(0).repeat(heads, 1, 1) * 0.5)
         self.norm_t = nn.LayerNorm(dim)
-        self.attn_t = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
+        self.attn_t = _Attention(dim, heads, dropout)
         self.norm_m = nn.LayerNorm(dim)
         self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Dropout(dropout),
                                  nn.Linear(2 * dim, dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x [N, T, V, D]
         n, t, v, d = x.shape
-        s = self.norm_s(x).reshape(n * t, v, d)
-        bias = self.graph_bias.repeat(n * t, 1, 1)  # [N*T*heads, V, V]
-        x = x + self.attn_s(s, s, s, attn_mask=bias, need_weights=False)[0].reshape(n, t, v, d)
+        x = x + self.attn_s(self.norm_s(x).reshape(n * t, v, d), self.graph_bias).reshape(n, t, v, d)
         q = self.norm_t(x).permute(0, 2, 1, 3).reshape(n * v, t, d)
-        x = x + self.attn_t(q, q, q, need_weights=False)[0].reshape(n, v, t, d).permute(0, 2, 1, 3)
+        x = x + self.attn_t(q).reshape(n, v, t, d).permute(0, 2, 1, 3)
         return x + self.mlp(self.norm_m(x))
 
 
