@@ -11,21 +11,21 @@ synthetic = {{_base_.synthetic_mini}}
 clip_len = 24  # synthetic clips are 40-72 frames; short clips keep a CPU epoch in seconds
 
 train_pipeline = [
-    dict(type='NormalizeSkeleton3D', center_joint=1, scale=False),
+    dict(type='NormalizeSkeleton3D', center_joint=1, scale=True),
     dict(type='SkeletonFeatures', layout='nturgb+d', feats=['j']),
     dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PadPersons', num_person=2),
     dict(type='PackSkeletonInputs'),
 ]
 val_pipeline = [
-    dict(type='NormalizeSkeleton3D', center_joint=1, scale=False),
+    dict(type='NormalizeSkeleton3D', center_joint=1, scale=True),
     dict(type='SkeletonFeatures', layout='nturgb+d', feats=['j']),
     dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1, test_mode=True),
     dict(type='PadPersons', num_person=2),
     dict(type='PackSkeletonInputs'),
 ]
 test_pipeline = [
-    dict(type='NormalizeSkeleton3D', center_joint=1, scale=False),
+    dict(type='NormalizeSkeleton3D', center_joint=1, scale=True),
     dict(type='SkeletonFeatures', layout='nturgb+d', feats=['j']),
     dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=2, test_mode=True),
     dict(type='PadPersons', num_person=2),
@@ -45,10 +45,10 @@ test_dataloader = dict(
 model = dict(
     backbone=dict(base_channels=16, num_stages=4, inflate_stages=[3], down_stages=[3]))
 
-train_cfg = dict(max_epochs=8, val_interval=8)
+train_cfg = dict(max_epochs=12, val_interval=12)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=30),
-    dict(type='CosineAnnealingLR', eta_min=0, T_max=8, by_epoch=True,
+    dict(type='CosineAnnealingLR', eta_min=0, T_max=12, by_epoch=True,
          convert_to_iter_based=True),
 ]
-default_hooks = dict(checkpoint=dict(interval=8), logger=dict(interval=10))
+default_hooks = dict(checkpoint=dict(interval=12), logger=dict(interval=10))
