@@ -45,7 +45,8 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
                  gumbel_tau: float = 1.0,
                  mmd: Optional[Dict[str, Any]] = None,
                  codebook_init_std: float = 0.02,
-                 latent_scale: float = 1.0) -> None:
+                 latent_scale: float = 1.0,
+                 codebook_upkeep: Optional[Dict[str, Any]] = None) -> None:
         nn.Module.__init__(self)
         if llm_dim is None:
             raise ConfigError("tokenizer.llm_dim is None: inside LLMARRecognizer it follows the "
@@ -74,13 +75,17 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
         self.latent_scale = latent_scale
         self.encoder = TemporalConvEncoder(in_channels, llm_dim, hidden, depth)
         self.decoder = TemporalConvDecoder(llm_dim, in_channels, hidden, depth)
-        self.quantizer = self._make_quantizer(num_codes, llm_dim, curvature, codebook_init_std)
+        upkeep = {**dict(data_init=True, reset_interval=20, reset_threshold=0.03),
+                  **dict(codebook_upkeep or {})}
+        self.quantizer = self._make_quantizer(num_codes, llm_dim, curvature, codebook_init_std,
+                                              upkeep)
         # sample of the frozen LLM's input embeddings for the MMD loss (set by the recognizer;
         # not saved: it is re-drawn deterministically from the LLM)
         self.register_buffer("mmd_reference", torch.zeros(0, llm_dim), persistent=False)
 
     # -- construction hooks ---------------------------------------------------
-    def _make_quantizer(self, num_codes: int, dim: int, curvature: float, init_std: float):
+    def _make_quantizer(self, num_codes: int, dim: int, curvature: float, init_std: float,
+                        upkeep: Dict[str, Any]):
         raise NotImplementedError
 
     @property
@@ -111,6 +116,7 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
             g = torch.Generator().manual_seed(seed)
             idx = torch.randint(0, embeddings.shape[0], (self.num_codes,), generator=g)
             self.quantizer.codebook.copy_(embeddings.detach()[idx].float())
+            self.quantizer.initialised.fill_(True)  # no data-driven re-initialisation
 
     # -- input ------------------------------------------------------------------
     def _flatten_input(self, x: Tensor) -> Tensor:
@@ -203,15 +209,15 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
 class HyperbolicVQTokenizer(_SkeletonAutoencoderTokenizer):
     """The paper's tokenizer: Poincaré-ball codebook (curvature ``curvature``)."""
 
-    def _make_quantizer(self, num_codes, dim, curvature, init_std):
-        return HyperbolicQuantizer(num_codes, dim, curvature, init_std)
+    def _make_quantizer(self, num_codes, dim, curvature, init_std, upkeep):
+        return HyperbolicQuantizer(num_codes, dim, curvature, init_std, **upkeep)
 
 
 class EuclideanVQTokenizer(_SkeletonAutoencoderTokenizer):
     """Ablation: Euclidean codebook (``curvature`` is ignored)."""
 
-    def _make_quantizer(self, num_codes, dim, curvature, init_std):
-        return EuclideanQuantizer(num_codes, dim, init_std)
+    def _make_quantizer(self, num_codes, dim, curvature, init_std, upkeep):
+        return EuclideanQuantizer(num_codes, dim, init_std, **upkeep)
 
 
 class _Identity(nn.Module):
@@ -236,7 +242,7 @@ class ContinuousTokenizer(_SkeletonAutoencoderTokenizer):
 
     quantized = False
 
-    def _make_quantizer(self, num_codes, dim, curvature, init_std):
+    def _make_quantizer(self, num_codes, dim, curvature, init_std, upkeep):
         return _Identity()
 
     def init_codebook_from(self, embeddings: Tensor, seed: int = 0) -> None:

@@ -80,15 +80,66 @@ class Quantized:
 
 
 class _Quantizer(nn.Module):
-    """Codebook ``[K, D]`` stored in tangent space."""
+    """Codebook ``[K, D]`` stored in tangent space, with optional data-driven upkeep.
 
-    def __init__(self, num_codes: int, dim: int, init_std: float = 0.02) -> None:
+    ``data_init``: on the first training batch the codebook is set to a random
+    sample of the encoder's latents (so every code starts where data is).
+    ``reset_interval``/``reset_threshold``: every ``reset_interval`` training
+    batches, codes whose usage (exponential moving average of their share of the
+    tokens, decay ``reset_decay``) is below ``reset_threshold / K`` are moved onto
+    random latents of the current batch ("code reset", as in T2M-GPT's motion
+    VQ-VAE). Both fight codebook collapse; the paper is silent on them, so they are
+    switches (``reset_interval=0`` and ``data_init=False`` disable them).
+    """
+
+    def __init__(self, num_codes: int, dim: int, init_std: float = 0.02,
+                 data_init: bool = True, reset_interval: int = 20,
+                 reset_threshold: float = 0.03, reset_decay: float = 0.9) -> None:
         super().__init__()
         self.codebook = nn.Parameter(torch.randn(num_codes, dim) * init_std)
+        self.data_init = bool(data_init)
+        self.reset_interval = int(reset_interval)
+        self.reset_threshold = float(reset_threshold)
+        self.reset_decay = float(reset_decay)
+        self.register_buffer("initialised", torch.zeros((), dtype=torch.bool))
+        self.register_buffer("usage_ema", torch.full((num_codes,), 1.0 / num_codes))
+        self.register_buffer("steps", torch.zeros((), dtype=torch.long))
 
     @property
     def num_codes(self) -> int:
         return self.codebook.shape[0]
+
+    @staticmethod
+    def _sample_rows(z: Tensor, n: int) -> Tensor:
+        idx = torch.randint(0, z.shape[0], (n,), device=z.device) if z.shape[0] < n \
+            else torch.randperm(z.shape[0], device=z.device)[:n]
+        rows = z[idx]
+        if z.shape[0] < n:  # duplicates: jitter so they are distinct codes
+            rows = rows + 0.01 * rows.std() * torch.randn_like(rows)
+        return rows
+
+    @torch.no_grad()
+    def maintain(self, z: Tensor, ids: Tensor) -> None:
+        """Training-time upkeep before/after the assignment (see the class docstring)."""
+        if not self.training or not isinstance(self.codebook, nn.Parameter):
+            return
+        z = z.detach().float()
+        share = torch.bincount(ids, minlength=self.num_codes).float() / max(ids.numel(), 1)
+        self.usage_ema.mul_(self.reset_decay).add_((1 - self.reset_decay) * share)
+        self.steps += 1
+        if self.reset_interval and int(self.steps) % self.reset_interval == 0:
+            dead = self.usage_ema < self.reset_threshold / self.num_codes
+            n = int(dead.sum())
+            if n:
+                self.codebook.data[dead] = self._sample_rows(z, n).to(self.codebook.dtype)
+                self.usage_ema[dead] = 1.0 / self.num_codes
+
+    @torch.no_grad()
+    def maybe_data_init(self, z: Tensor) -> None:
+        if self.training and self.data_init and not bool(self.initialised) \
+                and isinstance(self.codebook, nn.Parameter):
+            self.codebook.data.copy_(self._sample_rows(z.detach().float(), self.num_codes))
+            self.initialised.fill_(True)
 
     def tangent_codes(self) -> Tensor:
         """The codebook as the LLM sees it (tangent space / Euclidean)."""
@@ -105,8 +156,8 @@ class HyperbolicQuantizer(_Quantizer):
     """
 
     def __init__(self, num_codes: int, dim: int, curvature: float = 1.0,
-                 init_std: float = 0.02) -> None:
-        super().__init__(num_codes, dim, init_std)
+                 init_std: float = 0.02, **upkeep) -> None:
+        super().__init__(num_codes, dim, init_std, **upkeep)
         if curvature <= 0:
             from hhir_core.errors import ConfigError
             raise ConfigError(f"tokenizer.curvature must be > 0, got {curvature}")
@@ -119,9 +170,12 @@ class HyperbolicQuantizer(_Quantizer):
         return poincare.log0(self.ball_codes(), self.c)
 
     def forward(self, z: Tensor) -> Quantized:
+        # tangent latents of the ball points (== z unless exp0 saturates) for upkeep
+        self.maybe_data_init(poincare.log0(poincare.exp0(z.detach(), self.c), self.c))
         h = poincare.exp0(z, self.c)                          # [N, D] on the ball
         e = self.ball_codes()                                 # [K, D]
         ids, _ = poincare.nearest_code(h.detach(), e.detach(), self.c)
+        self.maintain(poincare.log0(h.detach(), self.c), ids)
         q = e[ids]
         emb = poincare.distance(h.detach(), q, self.c).pow(2).mean()
         com = poincare.distance(h, q.detach(), self.c).pow(2).mean()
@@ -135,11 +189,13 @@ class EuclideanQuantizer(_Quantizer):
 
     def forward(self, z: Tensor) -> Quantized:
         z = z.float()
+        self.maybe_data_init(z)
         e = self.codebook
         with torch.no_grad():
             d2 = (z.pow(2).sum(-1, keepdim=True) + e.pow(2).sum(-1).unsqueeze(0)
                   - 2 * z @ e.t())
             ids = d2.argmin(-1)
+        self.maintain(z, ids)
         q = e[ids]
         emb = F.mse_loss(q, z.detach(), reduction="none").sum(-1).mean()
         com = F.mse_loss(z, q.detach(), reduction="none").sum(-1).mean()

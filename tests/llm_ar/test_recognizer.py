@@ -87,3 +87,28 @@ def test_config_errors():
     m = LLMARRecognizer.tiny(train_stage="llm")
     with pytest.raises(DataError, match="classes"):
         m(X, torch.tensor([0, 1, 9]), mode="loss")
+
+
+def test_fast_loss_equals_head_loss_and_truncation():
+    from hhir_llm_ar.llm_utils import answer_only_lm_loss
+
+    m = LLMARRecognizer.tiny(train_stage="llm", llm=dict(
+        model=dict(tiny=True, hidden_size=64, num_layers=3, num_heads=4),
+        lora=dict(r=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"])))
+    soft = {"tokens": torch.randn(2, 4, 64)}
+    prompts = [m.prompt] * 2
+    answers = ["hand waving", "punching/slapping other person"]
+    ref = m.head(prompts=prompts, answers=answers, soft_tokens=soft)["loss"]
+    fast = answer_only_lm_loss(m.head, prompts, answers, soft)
+    torch.testing.assert_close(fast, ref, rtol=1e-4, atol=1e-5)
+    t = LLMARRecognizer.tiny(train_stage="llm", llm_layers=1, llm=dict(
+        model=dict(tiny=True, hidden_size=64, num_layers=3, num_heads=4),
+        lora=dict(r=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"])))
+    assert len(t.head.llm.get_base_model().model.layers) == 1
+    # scoring with a shared KV cache still equals the naive per-class forward
+    names = t.class_names
+    s1 = t.head.score_classes(prompts, soft, names)
+    s2 = t.head.score_classes_naive(prompts, soft, names)
+    torch.testing.assert_close(s1, s2, rtol=1e-4, atol=1e-4)
+    with pytest.raises(ConfigError, match="llm_layers"):
+        LLMARRecognizer.tiny(llm_layers=9)

@@ -1,0 +1,187 @@
+"""LLM-AR configs: paper values, tiny-LLM swap, mini = paper + overrides, ablations run."""
+import copy
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[2]
+CFG = ROOT / "configs"
+ABLATIONS = sorted((CFG / "ablations" / "llm_ar").glob("*.py"))
+TINY_LLM = {"model.llm.model": dict(_delete_=True, tiny=True, hidden_size=64, num_layers=2,
+                                    num_heads=4),
+            "model.llm.dtype": "float32", "model.llm.gradient_checkpointing": False,
+            "model.tokenizer.llm_dim": None, "model.llm_layers": None}
+
+
+def _load(path, options=None):
+    from hhir_core.config import load_config
+
+    return load_config(str(path), options)
+
+
+def _mini_overrides():
+    from mmengine.config import Config
+
+    return copy.deepcopy(Config.fromfile(str(CFG / "_base_" / "llm_ar_mini_overrides.py"))
+                         .llm_ar_mini.to_dict())
+
+
+def test_paper_config_carries_paper_values():
+    cfg = _load(CFG / "llm_ar_ntu120.py")
+    m = cfg.model
+    assert m.type == "LLMARRecognizer"
+    assert m.llm.model == "huggyllama/llama-13b"
+    assert m.llm.lora.r == 64 and m.llm.lora.alpha == 16
+    tok = m.tokenizer
+    assert tok.type == "HyperbolicVQTokenizer"
+    assert tok.llm_dim == 5120 and tok.num_codes == 512 and tok.curvature == 1.0
+    assert tok.loss_weights.embedding == 0.02 and tok.loss_weights.commitment == 0.2
+    assert all(tok.loss_weights[k] > 0 for k in ("zipf", "context", "mmd"))
+    assert m.prompt == ("Given a sequence of action tokens <tokens>, please predict the "
+                        "corresponding action.")
+    stage1, stage2 = cfg.stages
+    assert stage1["name"] == "tokenizer" and stage1["cfg"]["model"]["train_stage"] == "tokenizer"
+    assert stage1["cfg"]["train_cfg"]["max_iters"] == 300000
+    assert stage1["cfg"]["train_dataloader"]["batch_size"] == 256
+    assert stage1["cfg"]["optim_wrapper"]["optimizer"]["lr"] == 2e-4
+    assert stage1["cfg"]["optim_wrapper"]["accumulative_counts"] == 1
+    assert cfg.optim_wrapper.optimizer.type == "AdamW"
+    assert stage2["cfg"]["model"]["train_stage"] == "llm"
+    assert cfg.train_cfg.max_iters == 75000 and cfg.optim_wrapper.optimizer.lr == 3e-3
+    assert cfg.train_dataloader.batch_size == 4 and cfg.optim_wrapper.accumulative_counts == 64
+    assert m.get("llm_layers") is None
+    xset = _load(CFG / "llm_ar_ntu120_xset.py")
+    assert xset.train_dataloader.dataset.split == "xset_train"
+    assert xset.val_dataloader.dataset.split == "xset_val"
+
+
+def test_paper_config_builds_with_a_tiny_llm():
+    from hhir_core.config import validate
+    from hhir_core.plugins.manager import load_plugins
+    from hhir_core.registry import MODELS
+
+    cfg = _load(CFG / "llm_ar_ntu120.py", TINY_LLM)
+    validate(cfg)
+    load_plugins()
+    model = MODELS.build(cfg.model)
+    assert model.tokenizer.llm_dim == 64 and model.tokenizer.num_codes == 512
+    assert len(model.class_names) == 120
+    with pytest.raises(Exception, match="llm_dim"):
+        MODELS.build(_load(CFG / "llm_ar_ntu120.py",
+                           {k: v for k, v in TINY_LLM.items() if k != "model.tokenizer.llm_dim"}
+                           ).model)
+
+
+def test_missing_data_or_model_points_to_the_mini_config(tmp_path):
+    from hhir_core.errors import HHIRError
+    from hhir_core.registry import DATASETS
+
+    cfg = _load(CFG / "llm_ar_ntu120.py")
+    ds = dict(cfg.train_dataloader.dataset)
+    ds["ann_file"] = str(tmp_path / "missing.pkl")
+    with pytest.raises(HHIRError, match="_mini"):
+        DATASETS.build(ds)
+
+
+def test_mini_config_is_paper_plus_overrides():
+    mini = _load(CFG / "llm_ar_ntu120_mini.py")
+    paper = _load(CFG / "llm_ar_ntu120.py")
+    paper.merge_from_dict(_mini_overrides())
+    for key in ("model", "train_dataloader", "val_dataloader", "train_cfg", "optim_wrapper",
+                "stages", "default_hooks", "val_evaluator", "custom_hooks"):
+        assert mini[key] == paper[key], key
+    assert mini.model.llm.model == "smollm2" and mini.model.tokenizer.num_codes == 512
+    unseen = _load(CFG / "llm_ar_ntu120_unseen_mini.py")
+    assert not set(unseen.model.classes) & set(unseen.model.eval_classes)
+    assert unseen.val_dataloader.dataset.classes == unseen.model.eval_classes
+    assert unseen.model.candidate_in_prompt
+
+
+def _changed(a, b, prefix=""):
+    """Leaf paths where two plain dicts differ."""
+    out = []
+    for k in set(a) | set(b):
+        va, vb = a.get(k), b.get(k)
+        if isinstance(va, dict) and isinstance(vb, dict):
+            out += _changed(va, vb, f"{prefix}{k}.")
+        elif va != vb:
+            out.append(f"{prefix}{k}")
+    return out
+
+
+@pytest.mark.parametrize("path", ABLATIONS, ids=[p.stem for p in ABLATIONS])
+def test_ablation_changes_one_thing(path):
+    paper = _load(CFG / "llm_ar_ntu120.py").to_dict()
+    abl = _load(path).to_dict()
+    for d in (paper, abl):
+        d.pop("_config_path", None)
+    changed = _changed(paper, abl)
+    assert changed and all(c.startswith("model.") for c in changed), changed
+    # one setting: the tokenizer type, the bias-loss weights, or the LLM tuning mode
+    assert len({".".join(c.split(".")[:2]) for c in changed}) == 1, changed
+    if changed[0].startswith("model.tokenizer"):
+        assert changed == ["model.tokenizer.type"] or all(
+            c.startswith("model.tokenizer.loss_weights.") for c in changed), changed
+
+
+@pytest.fixture(scope="module")
+def small_synthetic(tmp_path_factory):
+    from hhir_core.data.synthetic import ensure_synthetic
+
+    out = tmp_path_factory.mktemp("synth")
+    return ensure_synthetic(out, num_samples=48, seed=0, render=False)
+
+
+def _mini_tiny_cfg(path, synth_dir):
+    cfg = _load(path)
+    cfg.merge_from_dict(_mini_overrides())
+    cfg.merge_from_dict(TINY_LLM)
+    cfg.merge_from_dict({"model.tokenizer.hidden": 16, "model.tokenizer.mmd.num_samples": 64,
+                         "model.mmd_samples": 64})
+    for loader in ("train_dataloader", "val_dataloader"):
+        cfg[loader].dataset.synthetic = dict(out_dir=str(synth_dir), num_samples=48, seed=0,
+                                             render=False)
+    return cfg
+
+
+@pytest.mark.parametrize("path", ABLATIONS, ids=[p.stem for p in ABLATIONS])
+def test_ablation_runs_one_iteration_per_stage(path, small_synthetic):
+    from mmengine.dataset import default_collate
+    from mmengine.optim import build_optim_wrapper
+
+    from hhir_core.plugins.manager import load_plugins
+    from hhir_core.registry import DATASETS, MODELS
+
+    load_plugins()
+    cfg = _mini_tiny_cfg(path, small_synthetic)
+    state = None
+    for stage in cfg.stages:
+        scfg = copy.deepcopy(cfg)
+        scfg.merge_from_dict(stage["cfg"])
+        model = MODELS.build(scfg.model)
+        if state is not None:
+            model.load_state_dict(state, strict=False)
+        model.on_stage_start()
+        ds = DATASETS.build(scfg.train_dataloader.dataset)
+        batch = default_collate([ds[i] for i in range(2)])
+        optim = build_optim_wrapper(model, scfg.optim_wrapper)
+        before = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+        log = model.train_step(batch, optim)
+        assert all(torch.isfinite(v).all() for v in log.values()), log
+        moved = [n for n, p in model.named_parameters() if p.requires_grad
+                 and not torch.equal(before[n], p.detach())]
+        assert moved, f"{stage['name']}: no parameter changed"
+        if stage["name"] == "tokenizer":
+            assert all(n.startswith("tokenizer.") for n in before)
+        else:
+            assert not any(n.startswith("tokenizer.") for n in before)
+            if "full_finetune" in path.stem:
+                assert any("lora" not in n and n.startswith("head.llm") for n in before)
+            else:
+                assert all("lora_" in n for n in before)
+        state = model.state_dict()
+    ds = DATASETS.build(scfg.val_dataloader.dataset)
+    pred = model.val_step(default_collate([ds[i] for i in range(2)]))
+    assert pred[0]["pred_scores"].shape == (22,)
