@@ -90,6 +90,7 @@ class HHIRRegistry(Registry):
 
     # -- lookup ---------------------------------------------------------
     def get(self, key: str) -> Any:  # noqa: D401 - mmengine signature
+        self.import_from_location()  # loads the plugins (bootstrap) before the lookup
         if isinstance(key, str):
             scope, real_key = self.split_scope_key(key)
             if (scope is None or scope == SCOPE) and real_key in self._lazy:
