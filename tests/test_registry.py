@@ -92,3 +92,15 @@ def test_add_plugin_registers_module_hooks():
     assert info.status == "ok", info.error
     assert TOKENIZERS.get(name) is GoodTokenizer
     assert TOKENIZERS.providers[name] == f"inline_{name}"
+
+
+def test_first_lookup_loads_plugins():
+    """A fresh process can build/get by name before anything loaded the plugins."""
+    import subprocess
+
+    from helpers import PYTHON
+
+    code = ("from hhir_core.registry import TOKENIZERS\n"
+            "print(TOKENIZERS.get('HyperbolicVQTokenizer').__name__)")
+    out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "HyperbolicVQTokenizer", out.stderr[-2000:]
