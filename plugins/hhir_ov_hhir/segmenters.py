@@ -1,10 +1,11 @@
 """Segmenters: split a clip into person tracks (masks) and background.
 
-* :class:`OpenCVPersonSegmenter` – the offline default (no downloaded weights): person
-  boxes from OpenCV's HOG people detector (large frames) or from background-subtraction
-  blobs (small frames), identities kept by Hungarian matching on box IoU, masks refined
-  by GrabCut (HOG mode) or the background difference (blob mode), overlapping pixels
-  split by per-person colour prototypes.
+* :class:`OpenCVPersonSegmenter` – the offline default (no downloaded weights). Two modes:
+  ``hog`` (camera footage): OpenCV's HOG people detector, identities kept by Hungarian
+  matching on box IoU (merged boxes during contact are not assigned), GrabCut masks,
+  overlapping pixels split by per-person colour prototypes; ``blobs`` (small clips such
+  as the synthetic renders): temporal-median background difference extended to still
+  body parts by colour prototypes, identities by clustering chromaticity over the clip.
 * :class:`GroundTruthMaskSegmenter` – reads a dataset's ``masks/<clip stem>.npz``.
 """
 from __future__ import annotations
@@ -66,7 +67,8 @@ class OpenCVPersonSegmenter(Segmenter):
 
     def __init__(self, work_width: int = 480, detector: str = "auto", diff_threshold: float = 24.0,
                  detect_every: int = 2, grabcut_iters: int = 2, hog_min_side: int = 200,
-                 hog_min_score: float = 0.3, min_blob_frac: float = 0.002) -> None:
+                 hog_min_score: float = 0.3, min_blob_frac: float = 0.002, min_chroma_gap: float = 0.03,
+                 extra_clusters: int = 2) -> None:
         if detector not in ("auto", "hog", "blobs"):
             raise ValueError(f"detector must be auto|hog|blobs, got {detector!r}")
         self.work_width = int(work_width)
@@ -77,6 +79,8 @@ class OpenCVPersonSegmenter(Segmenter):
         self.hog_min_side = int(hog_min_side)
         self.hog_min_score = float(hog_min_score)
         self.min_blob_frac = float(min_blob_frac)
+        self.min_chroma_gap = float(min_chroma_gap)
+        self.extra_clusters = int(extra_clusters)
 
     @classmethod
     def tiny(cls, **overrides: Any) -> "OpenCVPersonSegmenter":
@@ -98,6 +102,109 @@ class OpenCVPersonSegmenter(Segmenter):
         k = np.ones((3, 3), np.uint8)
         return np.stack([cv2.morphologyEx(cv2.morphologyEx(f, cv2.MORPH_OPEN, k), cv2.MORPH_CLOSE, k)
                          for f in fg]).astype(bool)
+
+    def _colour_foreground(self, small: np.ndarray, fg_move: np.ndarray) -> np.ndarray:
+        """Extend moving pixels to whole people by colour: ``[T,h,w]``.
+
+        Why: people who stand still (a torso during a punch) vanish from the
+        median-background difference. Pixels that moved give the people's colours;
+        pixels that never moved and lie far from any motion give the background's;
+        every pixel near the motion is labelled by its nearest colour prototype.
+        """
+        import cv2
+
+        T, h, w = fg_move.shape
+        ever = fg_move.any(0).astype(np.uint8)
+        if not ever.any():
+            return fg_move
+        r = max(3, int(0.12 * max(h, w)))
+        near = cv2.dilate(ever, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
+        far = ~(cv2.dilate(ever, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (4 * r + 1, 4 * r + 1))) > 0)
+        rng = np.random.default_rng(0)
+        fg_px = small[fg_move]
+        bg_px = small[:, far] if far.any() else small[:, ~near]
+        bg_px = bg_px.reshape(-1, 3)
+        if len(fg_px) < 8 or len(bg_px) < 8:
+            return fg_move
+
+        def protos(px: np.ndarray, k: int) -> np.ndarray:
+            px = px[rng.choice(len(px), min(len(px), 6000), replace=False)].astype(np.float32)
+            _, _, c = cv2.kmeans(px, min(k, len(px)), None,
+                                 (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 1.0), 1,
+                                 cv2.KMEANS_PP_CENTERS)
+            return c
+
+        fgp = protos(fg_px, 8)
+        # the median background near the motion, minus what looks like the people themselves
+        med = np.median(small[np.linspace(0, T - 1, min(T, 48)).round().astype(int)], axis=0)
+        loc = med[near & ~ever.astype(bool)].reshape(-1, 3).astype(np.float32)
+        if len(loc):
+            dloc = ((loc[:, None] - fgp[None]) ** 2).sum(-1).min(1)
+            loc = loc[dloc > (2.0 * self.diff_threshold) ** 2]
+        bgp = protos(np.concatenate([bg_px.astype(np.float32), loc]) if len(loc) else bg_px, 16)
+        out = np.zeros_like(fg_move)
+        ys, xs = np.nonzero(near)
+        for t in range(T):
+            px = small[t, ys, xs].astype(np.float32)
+            dfg = ((px[:, None] - fgp[None]) ** 2).sum(-1).min(1)
+            dbg = ((px[:, None] - bgp[None]) ** 2).sum(-1).min(1)
+            out[t, ys, xs] = dfg < dbg
+        k = np.ones((3, 3), np.uint8)
+        out = np.stack([cv2.morphologyEx(f.astype(np.uint8), cv2.MORPH_OPEN, k) for f in out]).astype(bool)
+        return out | fg_move
+
+    def _colour_identities(self, small: np.ndarray, fg: np.ndarray, moving: np.ndarray,
+                           num_persons: int) -> np.ndarray:
+        """Split foreground ``[T,h,w]`` into ``[P,T,h,w]`` by clustering chromaticity over the clip.
+
+        Why: people touching form one blob, but each keeps its clothing colour; the
+        chromaticity (colour without brightness) ignores shading, and clustering
+        over the whole clip gives one identity per cluster for every frame. Of
+        ``P + extra_clusters`` clusters (each holding moving pixels and at least 5 % of
+        the foreground), the ``P`` with the tightest chromaticity are people (flat
+        clothing colour; leaked textured background is spread out);
+        people are ordered left to right by mean x; clusters closer than
+        ``min_chroma_gap`` are one person.
+        """
+        import cv2
+
+        T, h, w = fg.shape
+        P = int(num_persons)
+        K = P + self.extra_clusters
+        out = np.zeros((P, T, h, w), bool)
+        idx = np.nonzero(fg)
+        if len(idx[0]) < 4 * K:
+            return out
+        px = small[idx].astype(np.float32)
+        chroma = px / np.maximum(px.sum(-1, keepdims=True), 1.0)
+        feats = np.ascontiguousarray(chroma[:, :2] * 10.0)
+        rng = np.random.default_rng(0)
+        sub = feats[rng.choice(len(feats), min(len(feats), 8000), replace=False)]
+        _, _, centers = cv2.kmeans(sub, K, None, (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1e-3),
+                                   3, cv2.KMEANS_PP_CENTERS)
+        lab = ((feats[:, None] - centers[None]) ** 2).sum(-1).argmin(1)
+        mov = moving[idx]
+        # merge clusters of (nearly) the same chromaticity: shades of one person
+        gaps = np.sqrt(((centers[:, None] - centers[None]) ** 2).sum(-1)) / 10.0
+        root = list(range(K))
+        for k in range(K):
+            for j in range(k):
+                if gaps[k, j] < self.min_chroma_gap:
+                    root[k] = root[j]
+        lab = np.asarray(root)[lab]
+        # people wear flat colours: rank sizeable clusters by chromaticity spread (tightest first)
+        cand = [g for g in set(root) if (lab == g).mean() >= 0.05 and mov[lab == g].any()]
+        spread = {g: float(feats[lab == g].std(0).sum()) for g in cand}
+        groups = sorted(cand, key=lambda g: spread[g])[:P]
+        groups.sort(key=lambda g: idx[2][lab == g].mean())
+        for p, g in enumerate(groups):
+            sel = lab == g
+            out[p, idx[0][sel], idx[1][sel], idx[2][sel]] = True
+        k3 = np.ones((3, 3), np.uint8)
+        for p in range(len(groups)):
+            for t in range(T):
+                out[p, t] = cv2.morphologyEx(out[p, t].astype(np.uint8), cv2.MORPH_OPEN, k3) > 0
+        return out
 
     def _blob_boxes(self, fg: np.ndarray) -> List[np.ndarray]:
         import cv2
@@ -212,17 +319,17 @@ class OpenCVPersonSegmenter(Segmenter):
         if mode == "hog":
             small_bgr = small[..., ::-1].copy()
             dets = self._hog_boxes(small_bgr)
-        else:
-            dets = self._blob_boxes(fg_move)
-        boxes = track_boxes(dets, num_persons)
-        P = boxes.shape[0]
-        if mode == "hog":
+            boxes = track_boxes(dets, num_persons)
+            P = boxes.shape[0]
             fg = np.stack([self._grabcut(small_bgr[t], boxes[:, t], np.zeros((h, w), bool)) for t in range(T)])
+            colours = self._colour_models(small, fg, boxes)
+            masks_small = np.stack([assign_identity_pixels(fg[t], boxes[:, t], small[t], colours)
+                                    for t in range(T)], 1)
         else:
-            fg = fg_move
-        colours = self._colour_models(small, fg, boxes)
-        masks_small = np.stack([assign_identity_pixels(fg[t], boxes[:, t], small[t], colours)
-                                for t in range(T)], 1) if T else np.zeros((P, 0, h, w), bool)
+            fg = self._colour_foreground(small, fg_move)
+            masks_small = self._colour_identities(small, fg, fg_move, num_persons)
+            P = masks_small.shape[0]
+            boxes = masks_to_boxes(masks_small)
         if scale < 1:
             masks = np.zeros((P, T, H, W), bool)
             for p in range(P):
