@@ -4,4 +4,6 @@ from hhir_core.plugins import hookimpl
 
 @hookimpl
 def hhir_register(register):
-    pass
+    register("segmenter", "OpenCVPersonSegmenter", "hhir_ov_hhir.segmenters:OpenCVPersonSegmenter")
+    register("segmenter", "GroundTruthMaskSegmenter", "hhir_ov_hhir.segmenters:GroundTruthMaskSegmenter")
+    register("branch_encoder", "VideoQFormerBranch", "hhir_ov_hhir.encoders:VideoQFormerBranch")
