@@ -27,4 +27,6 @@ CORE_COMPONENTS = [
     ("language_head", "TextEncoderHead", "hhir_core.llm.text_encoder:TextEncoderHead"),
     # pevl: generic video + 2-D pose dataset
     ("dataset", "VideoPoseDataset", "hhir_core.data.video_pose:VideoPoseDataset"),
+    # ov-hhir: HHIRChat instruction data
+    ("dataset", "HHIRChatDataset", "hhir_core.data.hhirchat:HHIRChatDataset"),
 ]
