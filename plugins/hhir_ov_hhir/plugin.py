@@ -7,3 +7,5 @@ def hhir_register(register):
     register("segmenter", "OpenCVPersonSegmenter", "hhir_ov_hhir.segmenters:OpenCVPersonSegmenter")
     register("segmenter", "GroundTruthMaskSegmenter", "hhir_ov_hhir.segmenters:GroundTruthMaskSegmenter")
     register("branch_encoder", "VideoQFormerBranch", "hhir_ov_hhir.encoders:VideoQFormerBranch")
+    register("model", "OVHHIRRecognizer", "hhir_ov_hhir.recognizer:OVHHIRRecognizer")
+    register("metric", "OVHHIRMetric", "hhir_ov_hhir.metrics:OVHHIRMetric")

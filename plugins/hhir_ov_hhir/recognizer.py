@@ -1,0 +1,159 @@
+"""The OV-HHIR recognizer: three Video Q-Former branches feeding a frozen causal LM.
+
+Training: the HHIRChat conversation's placeholders ``<p1> <p2> <bg>`` are replaced by
+each branch's ``num_queries`` soft tokens; cross-entropy on the gpt answers only (the
+core's :meth:`CausalLMHead.chat_loss`). Only the Q-Formers (queries, frame position
+embeddings) and the projections train.
+
+Prediction: the first question is asked with the branches' tokens and the generated
+description is returned; a prompt-engineered classifier (the same frozen LLM, text
+only) maps the description to one of the candidate classes by scoring every class
+name. ``text_only=True`` removes the branches (the baseline: the same LLM given only
+the words "person 1", "person 2", "the scene"); ``compare_text_only=True`` also
+generates that baseline's description in the same pass, so both are scored on the same
+samples.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+import torch
+from mmengine.model import BaseModel
+from torch import nn
+
+from hhir_core.errors import ConfigError
+from hhir_core.registry import build
+
+BRANCH_WORDS = {"p1": "person 1", "p2": "person 2", "bg": "the scene"}
+CLASSIFIER_PROMPT = ("Here is a description of a video of two people: \"{description}\"\n"
+                     "Which of these interactions does it describe: {classes}?\n"
+                     "Answer with the interaction name.\nAnswer:")
+
+
+def text_only_turns(turns: Sequence[Mapping[str, str]]) -> List[Dict[str, str]]:
+    """The conversation with every placeholder replaced by plain words (the text-only baseline)."""
+    out = []
+    for t in turns:
+        v = t["value"]
+        for k, w in BRANCH_WORDS.items():
+            v = v.replace(f"<{k}>", w)
+        out.append({"from": t["from"], "value": v})
+    return out
+
+
+class OVHHIRRecognizer(BaseModel):
+    """Args:
+        language_head: a ``language_head`` config (``CausalLMHead``; frozen, no LoRA in the paper).
+        branch: ``VideoQFormerBranch`` kwargs shared by the branches (``llm_dim`` is set from the LLM).
+        branch_overrides: per-branch overrides, e.g. ``dict(bg=dict(frame_encoder=dict(kind='vit')))``.
+        branches: streams used; drop ``'bg'`` to run without the background branch.
+        text_only: no branches at all (baseline).
+        class_names: candidate class names, index = dataset label (seen + held-out classes).
+        held_out: labels never seen in training (open-vocabulary protocol).
+        max_new_tokens: generation length of a description.
+        classifier_prompt: template with ``{description}`` and ``{classes}``.
+        classifier_reduction: ``'mean'`` (per-token log-prob; no bias toward short names) or ``'sum'``.
+        compare_text_only: also produce the text-only baseline's description at prediction time.
+    """
+
+    def __init__(self, language_head: Mapping[str, Any], branch: Optional[Mapping[str, Any]] = None,
+                 branch_overrides: Optional[Mapping[str, Mapping[str, Any]]] = None,
+                 branches: Sequence[str] = ("p1", "p2", "bg"), text_only: bool = False,
+                 class_names: Sequence[str] = (), held_out: Sequence[int] = (), max_new_tokens: int = 32,
+                 classifier_prompt: str = CLASSIFIER_PROMPT, classifier_reduction: str = "mean",
+                 compare_text_only: bool = False, data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.head = build("language_head", dict(language_head))
+        self.text_only = bool(text_only)
+        self.branch_names = () if self.text_only else tuple(branches)
+        if not self.text_only and not {"p1", "p2"} <= set(self.branch_names):
+            raise ConfigError(f"model.branches must contain 'p1' and 'p2' (got {list(branches)}); "
+                              "use model.text_only=True for the baseline without branches")
+        self.branches = nn.ModuleDict()
+        for name in self.branch_names:
+            cfg = dict(type="VideoQFormerBranch", **dict(branch or {}))
+            cfg.update(dict((branch_overrides or {}).get(name, {})))
+            cfg["llm_dim"] = self.head.embed_dim
+            self.branches[name] = build("branch_encoder", cfg)
+        self.class_names = list(class_names)
+        self.held_out = sorted(int(c) for c in held_out)
+        self.max_new_tokens = int(max_new_tokens)
+        self.classifier_prompt = classifier_prompt
+        if classifier_reduction not in ("mean", "sum"):
+            raise ConfigError(f"model.classifier_reduction must be 'mean' or 'sum', got {classifier_reduction!r}")
+        self.classifier_reduction = classifier_reduction
+        self.compare_text_only = bool(compare_text_only)
+        self.frozen_state_prefixes = ["head.llm."] + [f"branches.{n}.frame_encoder." for n in self.branch_names]
+
+    # ------------------------------------------------------------------ helpers
+    def soft_tokens(self, batch: Mapping[str, Any]) -> Dict[str, torch.Tensor]:
+        """``{branch: [B, num_queries, D_llm]}`` for the used branches."""
+        return {n: enc(batch[n].to(self.head.device).float()) for n, enc in self.branches.items()}
+
+    def _turns(self, conversation: Sequence[str]) -> List[List[Dict[str, str]]]:
+        convs = [json.loads(c) if isinstance(c, str) else list(c) for c in conversation]
+        return [text_only_turns(c) for c in convs] if self.text_only else \
+            [self._drop_unused(c) for c in convs]
+
+    def _drop_unused(self, turns: List[Dict[str, str]]) -> List[Dict[str, str]]:
+        """Replace placeholders of branches this model does not use (e.g. ``<bg>``) by words."""
+        unused = [k for k in BRANCH_WORDS if k not in self.branch_names]
+        if not unused:
+            return turns
+        out = []
+        for t in turns:
+            v = t["value"]
+            for k in unused:
+                v = v.replace(f"<{k}>", BRANCH_WORDS[k])
+            out.append({"from": t["from"], "value": v})
+        return out
+
+    def classify(self, descriptions: Sequence[str]) -> torch.Tensor:
+        """``[B, K]`` classifier scores of each description over :attr:`class_names`."""
+        if not self.class_names:
+            raise ConfigError("model.class_names is empty: the description classifier needs candidates")
+        listing = ", ".join(self.class_names)
+        prompts = [self.classifier_prompt.format(description=d.replace('"', "'") or "(nothing)", classes=listing)
+                   for d in descriptions]
+        return self.head.score_classes(prompts, None, self.class_names, reduction=self.classifier_reduction)
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, mode: str = "loss", **batch: Any):
+        if mode == "loss":
+            return self.loss(batch)
+        if mode == "predict":
+            return self.predict(batch)
+        raise ConfigError(f"OVHHIRRecognizer.forward: unsupported mode {mode!r} (loss|predict)")
+
+    def loss(self, batch: Mapping[str, Any]) -> Dict[str, torch.Tensor]:
+        convs = self._turns(batch["conversation"])
+        soft = self.soft_tokens(batch) if self.branches else None
+        return self.head.chat_loss(convs, soft)
+
+    @torch.no_grad()
+    def describe(self, batch: Mapping[str, Any], text_only: bool = False) -> List[str]:
+        """Generated answer to each conversation's first question."""
+        convs = [json.loads(c) if isinstance(c, str) else list(c) for c in batch["conversation"]]
+        if text_only or self.text_only:
+            return self.head.generate([text_only_turns(c[:1]) for c in convs], None, self.max_new_tokens)
+        return self.head.generate([self._drop_unused(c[:1]) for c in convs], self.soft_tokens(batch),
+                                  self.max_new_tokens)
+
+    @torch.no_grad()
+    def predict(self, batch: Mapping[str, Any]) -> List[Dict[str, Any]]:
+        texts = self.describe(batch)
+        scores = self.classify(texts).float().cpu()
+        base = self.describe(batch, text_only=True) if self.compare_text_only and not self.text_only else None
+        labels = batch.get("label")
+        out = []
+        for i, text in enumerate(texts):
+            gt = int(labels[i]) if labels is not None else -1
+            rec = dict(pred_text=text, gt_text=batch["reference"][i], pred_scores=scores[i],
+                       pred_label=int(scores[i].argmax()), gt_label=gt, source=batch.get("source", ["?"] * len(texts))[i],
+                       unseen=gt in self.held_out, id=batch.get("id", [""] * len(texts))[i])
+            if base is not None:
+                rec["pred_text_text_only"] = base[i]
+            out.append(rec)
+        return out
