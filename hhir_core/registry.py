@@ -152,6 +152,28 @@ LANGUAGE_HEADS = HHIRRegistry("language_head", "language_head",
                               interface=f"{_I}.language_head:LanguageHead")
 DISTILLERS = HHIRRegistry("distiller", "distiller", interface=f"{_I}.distiller:Distiller")
 
+
+
+def _scope_children() -> List[Registry]:
+    """Empty ``hhir`` children of mmengine's other roots (optimizers, samplers, ...).
+
+    mmengine searches a child in the default scope for every root it builds
+    from and warns when there is none; these keep the logs quiet and let a plugin
+    register e.g. an optimizer with ``register_module`` in scope ``hhir``.
+    """
+    import mmengine.registry as mme
+
+    own = {MME_MODELS, MME_DATASETS, MME_TRANSFORMS, MME_METRICS, MME_LOOPS, MME_HOOKS}
+    children = []
+    for value in vars(mme).values():
+        if isinstance(value, Registry) and value.parent is None and value not in own \
+                and SCOPE not in value._children:
+            children.append(Registry(value.name, parent=value, scope=SCOPE))
+    return children
+
+
+_SCOPE_CHILDREN = _scope_children()
+
 #: role name -> registry; the keys are what ``register(role, ...)`` accepts.
 REGISTRIES: Dict[str, HHIRRegistry] = {
     r.role: r for r in (MODELS, DATASETS, TRANSFORMS, METRICS, LOOPS, HOOKS, SEGMENTERS,
