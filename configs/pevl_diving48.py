@@ -85,3 +85,6 @@ param_scheduler = [
          begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
 ]
 default_hooks = dict(checkpoint=dict(save_best='top1', rule='greater'))
+
+# Model-zoo metadata (hhir zoo, docs/model_zoo.md): the paper's reported numbers.
+metadata = dict(_delete_=True, method='PeVL', paper='PeVL: Pose-Enhanced Vision-Language Model for Fine-Grained Human Action Recognition, CVPR 2024', dataset='Diving48', protocol='V2 split, ViT-B/16', reported=dict(top1=91.9))

@@ -16,3 +16,6 @@ _paths = dict(video_dir=data_root + '/clips', missing_hint=missing_hint)
 train_dataloader = dict(dataset=dict(_paths, ann_file=ann_root + '/gym99_train_pose.pkl'))
 val_dataloader = dict(dataset=dict(_paths, ann_file=ann_root + '/gym99_val_pose.pkl'))
 test_dataloader = dict(dataset=dict(_paths, ann_file=ann_root + '/gym99_val_pose.pkl'))
+
+# Model-zoo metadata (hhir zoo, docs/model_zoo.md): the paper's reported numbers.
+metadata = dict(_delete_=True, method='PeVL', paper='PeVL: Pose-Enhanced Vision-Language Model for Fine-Grained Human Action Recognition, CVPR 2024', dataset='FineGym Gym99', protocol='ViT-B/16', reported=dict(top1=96.5))

@@ -38,3 +38,6 @@ optim_wrapper = dict(
 default_hooks = dict(checkpoint=dict(interval=5), logger=dict(interval=100))
 # base_batch_size = 8 GPUs x 16 samples
 auto_scale_lr = dict(enable=False, base_batch_size=128)
+
+# Model-zoo metadata (hhir zoo, docs/model_zoo.md): the paper's reported numbers.
+metadata = dict(_delete_=True, method='ST-GCN', paper='Yan et al., Spatial Temporal Graph Convolutional Networks for Skeleton-Based Action Recognition, AAAI 2018 (mmaction2 recipe)', dataset='NTU RGB+D 120', protocol='X-Sub', reported=dict())
