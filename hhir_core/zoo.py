@@ -2,8 +2,8 @@
 
 Each config may carry ``metadata = dict(method=..., paper=..., dataset=...,
 protocol=..., reported=dict(top1=...), setting='paper'|'mini')``. Measured
-numbers of the mini configs live in ``docs/zoo_measured.json`` (config stem ->
-metrics), refreshed by ``tools/make_zoo_doc.py --collect WORK_DIR...``.
+numbers of the mini configs live in ``docs/zoo_measured.json`` (config path
+relative to configs/, without ``.py`` -> metrics), refreshed by ``tools/make_zoo_doc.py --collect WORK_DIR...``.
 """
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def collect_zoo(configs_dir: str = "configs") -> List[Dict[str, Any]]:
         except Exception as exc:  # a broken config is listed, not fatal
             meta = {"error": f"{type(exc).__name__}: {exc}"}
         stem = path.stem
+        key = str(path.relative_to(root).with_suffix(""))  # e.g. ablations/pevl/no_ucmr
         entries.append({
             "config": str(path.relative_to(root.parent)) if root.parent != Path(".") else str(path),
             "name": stem,
@@ -51,7 +52,7 @@ def collect_zoo(configs_dir: str = "configs") -> List[Dict[str, Any]]:
             "setting": meta.get("setting", "mini" if stem.endswith("_mini") or "ablations" in
                                 str(path) else "paper"),
             "reported": dict(meta.get("reported") or {}),
-            "measured": measured.get(stem, {}),
+            "measured": measured.get(key, {}),
             **({"error": meta["error"]} if "error" in meta else {}),
         })
     return entries
@@ -85,11 +86,20 @@ def render_markdown(entries: List[Dict[str, Any]], title: Optional[str] = "Model
     return "\n".join(lines)
 
 
+_PERCENT_KEYS = ("top", "mean_class_acc", "macro_f1", "acc")
+
+
+def as_percent(name: str, value: float) -> float:
+    """Accuracy-like metrics are fractions in metrics.json and percent in papers."""
+    return value * 100 if name.startswith(_PERCENT_KEYS) and 0 <= value <= 1 else value
+
+
 def record_measured(configs_dir: str, stem: str, metrics: Dict[str, float]) -> Path:
     """Store measured metrics of config ``stem`` in docs/zoo_measured.json."""
     path = measured_file(configs_dir)
     data = json.loads(path.read_text()) if path.is_file() else {}
-    data[stem] = {k: round(float(v), 2) for k, v in sorted(metrics.items()) if "/" not in k}
+    data[stem] = {k: round(as_percent(k, float(v)), 2) for k, v in sorted(metrics.items())
+                  if "/" not in k}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     return path

@@ -18,7 +18,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs-dir", default=str(REPO / "configs"))
     parser.add_argument("--collect", nargs="*", default=[],
-                        help="CONFIG_STEM=WORK_DIR pairs whose metrics.json to record")
+                        help="CONFIG=WORK_DIR pairs (CONFIG relative to configs/, no .py) to record")
     parser.add_argument("--out", default=str(REPO / "docs" / "model_zoo.md"))
     args = parser.parse_args(argv)
 

@@ -1,0 +1,51 @@
+"""The model-zoo index: every config is listed; paper configs carry the paper's numbers."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from helpers import PYTHON, REPO
+
+from hhir_core.zoo import as_percent, collect_zoo, render_markdown
+
+# DESIGN §3: reported top-1 of the paper-faithful configs
+PAPER_TOP1 = {
+    "llm_ar_ntu120": 88.7, "llm_ar_ntu120_xset": 91.5,
+    "ski_vificlip_ntu60_55_5": 82.2, "ski_vificlip_ntu60_48_12": 52.0,
+    "ski_vificlip_ntu120_110_10": 77.5, "ski_vificlip_ntu120_96_24": 59.3,
+    "pevl_diving48": 91.9, "pevl_gym99": 96.5, "pevl_gym288": 90.5,
+}
+
+
+@pytest.fixture(scope="module")
+def zoo():
+    return {e["name"]: e for e in collect_zoo(str(REPO / "configs"))}
+
+
+def test_every_config_loads_and_is_listed(zoo):
+    files = {p.stem for p in (REPO / "configs").glob("*.py")}
+    assert files <= set(zoo)
+    broken = {n: e["error"] for n, e in zoo.items() if "error" in e}
+    assert not broken, broken
+
+
+@pytest.mark.parametrize("name, top1", sorted(PAPER_TOP1.items()))
+def test_paper_numbers(zoo, name, top1):
+    if name not in zoo:
+        pytest.fail(f"configs/{name}.py is missing")
+    assert zoo[name]["reported"].get("top1") == top1
+    assert zoo[name]["setting"] == "paper"
+
+
+def test_markdown_and_cli(zoo):
+    text = render_markdown(list(zoo.values()))
+    assert "| config | setting |" in text and "`configs/llm_ar_ntu120.py`" in text
+    out = subprocess.run([PYTHON, "-m", "hhir_core.cli", "zoo", "--json"], cwd=REPO,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert {e["name"] for e in json.loads(out.stdout)} == set(zoo)
+
+
+def test_percent_conversion():
+    assert as_percent("top1", 0.5) == 50 and as_percent("cosine", 0.5) == 0.5
