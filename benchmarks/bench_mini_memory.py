@@ -12,10 +12,10 @@ test, no LR schedule, a checkpoint at the last iteration (the next stage starts 
 it, as in a real run). Everything else — data, models, batch sizes, dataloader
 workers — is the config's own.
 
-Inside that process a sampler thread sums the PSS of the process and its children
-(dataloader workers) every second (summed RSS every 50 ms goes to the JSON; it counts
-pages a forked worker shares with the trainer twice), starting after the synthetic
-data is ready (its one-time generation is not the run's memory). The figure per config is the peak over
+Inside that process a sampler thread measures the trainer's RSS plus the private memory
+(USS) of its dataloader workers (see :class:`TreeSampler` for why not summed RSS or
+PSS), starting after the synthetic data is ready (its one-time generation is not the
+run's memory). The figure per config is the peak over
 its stages (per-stage peaks are in the JSON), median over ``--repeats`` runs, as a
 ratio against the ``stgcn_ntu120_mini`` run (mmaction2's ST-GCN through hhir), the
 named peer, measured in the same invocation.
@@ -112,48 +112,59 @@ def redirect_data(cfg: Any, num_samples: int, root: Path) -> None:
 
 
 class TreeSampler:
-    """Peak summed RSS (every ``interval`` s) and PSS (every ``pss_interval`` s) of this
-    process and its children.
+    """Peak memory of this process and its children (dataloader workers), two ways.
 
-    Why both: a forked dataloader worker shares the parent's pages copy-on-write, so
-    summed RSS counts the model twice; PSS splits shared pages between the processes
-    (the fair total) but reading it walks the page tables, too slow to poll often.
+    * ``peak_fair``: the trainer's RSS + the workers' USS (their private pages). A forked
+      worker shares the trainer's pages copy-on-write, so summed RSS counts the model twice;
+      PSS would split shared pages with *every* process mapping them — on a shared machine
+      that includes other people's jobs using the same libraries and cached model files, so
+      it moves with their load. RSS + USS counts each page of this run once and nothing of
+      anybody else. USS walks the page tables (slow), so it is read every ``uss_interval``
+      seconds and added to the trainer's largest RSS since the last read.
+    * ``peak_rss``: summed RSS of the tree every ``interval`` seconds (an upper bound).
     """
 
-    def __init__(self, interval: float = 0.05, pss_interval: float = 1.0) -> None:
+    def __init__(self, interval: float = 0.05, uss_interval: float = 0.5) -> None:
         import psutil
 
         self.proc = psutil.Process()
-        self.interval, self.pss_interval = interval, pss_interval
-        self.peak_rss = self.peak_pss = 0
+        self.interval, self.uss_interval = interval, uss_interval
+        self.peak_rss = self.peak_fair = 0
+        self._window_main = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _pss(self) -> int:
+    def _children_uss(self) -> int:
         import psutil
 
         total = 0
         try:
-            procs = [self.proc] + self.proc.children(recursive=True)
+            children = self.proc.children(recursive=True)
         except psutil.Error:
             return 0
-        for p in procs:
+        for p in children:
             try:
                 info = p.memory_full_info()
-                total += getattr(info, "pss", info.rss)
+                total += getattr(info, "uss", info.rss)
             except psutil.Error:
                 pass
         return total
 
+    def _fair_sample(self) -> None:
+        self._window_main = max(self._window_main, self.proc.memory_info().rss)
+        self.peak_fair = max(self.peak_fair, self._window_main + self._children_uss())
+        self._window_main = 0
+
     def _run(self) -> None:
         from common import _tree_rss
 
-        next_pss = 0.0
+        next_uss = 0.0
         while not self._stop.is_set():
             self.peak_rss = max(self.peak_rss, _tree_rss(self.proc))
-            if time.monotonic() >= next_pss:
-                self.peak_pss = max(self.peak_pss, self._pss())
-                next_pss = time.monotonic() + self.pss_interval
+            self._window_main = max(self._window_main, self.proc.memory_info().rss)
+            if time.monotonic() >= next_uss:
+                self._fair_sample()
+                next_uss = time.monotonic() + self.uss_interval
             self._stop.wait(self.interval)
 
     def __enter__(self) -> "TreeSampler":
@@ -163,7 +174,7 @@ class TreeSampler:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak_pss = max(self.peak_pss, self._pss())
+        self._fair_sample()
 
 
 def child(config: str, stage_index: int, work_dir: str, iters: int,
@@ -193,7 +204,7 @@ def child(config: str, stage_index: int, work_dir: str, iters: int,
     t0 = time.perf_counter()
     with TreeSampler() as sampler:
         train(cfg, opts)
-    result = dict(stages=names, stage=name, peak_tree_pss_mb=sampler.peak_pss / 2**20,
+    result = dict(stages=names, stage=name, peak_fair_mb=sampler.peak_fair / 2**20,
                   peak_tree_rss_mb=sampler.peak_rss / 2**20,
                   maxrss_self_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   maxrss_children_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -228,7 +239,7 @@ def run_config(config: Path, iters: int, small_data: Optional[int], timeout: flo
         total = len(out["stages"])
         index += 1
     shutil.rmtree(work, ignore_errors=True)
-    return dict(stages=stages, peak_mb=max(s["peak_tree_pss_mb"] for s in stages),
+    return dict(stages=stages, peak_mb=max(s["peak_fair_mb"] for s in stages),
                 peak_rss_mb=max(s["peak_tree_rss_mb"] for s in stages),
                 wall_s=time.perf_counter() - t0)
 
@@ -281,18 +292,19 @@ def run(configs: List[Path], iters: int, repeats: int, small_data: Optional[int]
         stage_peaks = {}
         for r in runs:
             for s in r["stages"]:
-                stage_peaks.setdefault(str(s["stage"]), []).append(s["peak_tree_pss_mb"])
+                stage_peaks.setdefault(str(s["stage"]), []).append(s["peak_fair_mb"])
         per_stage = ", ".join(f"{k} {statistics.median(v):.0f} MB" for k, v in stage_peaks.items())
         records.append(Record(
-            bench=BENCH, measure="peak memory (PSS) of a short training run (median)",
+            bench=BENCH, measure="peak memory of a short training run (trainer RSS + workers' USS)",
             subject=f"{stem} ({per_stage})" if len(stage_peaks) > 1 else stem,
             peer=f"{PEER} (mmaction2 ST-GCN via hhir)", ratio=peak / peer_peak,
-            reads_as="hhir config / peer peak PSS; < 1: less memory",
+            reads_as="hhir config / peer peak memory; < 1: less memory",
             input_size=f"{iters} iterations per stage, the config's batch size, {data}",
             subject_value=peak, peer_value=peer_peak, unit="MB", runs=len(runs),
-            notes="PSS (shared pages split between processes) summed over the training "
-                  "process and its dataloader workers, sampled every second; the peak over all "
-                  "stages, each stage in a fresh process; summed-RSS peaks are in the JSON",
+            notes="the trainer's RSS plus its dataloader workers' private memory (USS), so pages "
+                  "a forked worker shares with the trainer count once and other jobs on the "
+                  "machine not at all; peak over all stages, each stage in a fresh process; "
+                  "summed-RSS peaks (an upper bound) are in the JSON",
             extra=dict(stages=stage_peaks, wall_s=[r["wall_s"] for r in runs],
                        peak_rss_mb=[r["peak_rss_mb"] for r in runs],
                        peer_peak_rss_mb=[r["peak_rss_mb"] for r in peer_runs],
