@@ -42,6 +42,20 @@ def text_only_turns(turns: Sequence[Mapping[str, str]]) -> List[Dict[str, str]]:
     return out
 
 
+def truncate_llm(llm: nn.Module, num_layers: int) -> None:
+    """Keep the first ``num_layers`` decoder blocks of a transformers decoder-only LM (in place)."""
+    inner = getattr(llm, "model", None)
+    layers = getattr(inner, "layers", None)
+    if layers is None:
+        raise ConfigError(f"model.llm_layers: {type(llm).__name__} has no .model.layers to truncate")
+    if not 0 < num_layers <= len(layers):
+        raise ConfigError(f"model.llm_layers={num_layers} but the LLM has {len(layers)} layers")
+    inner.layers = nn.ModuleList(list(layers)[:num_layers])
+    llm.config.num_hidden_layers = num_layers
+    if getattr(llm.config, "layer_types", None):
+        llm.config.layer_types = list(llm.config.layer_types)[:num_layers]
+
+
 class OVHHIRRecognizer(BaseModel):
     """Args:
         language_head: a ``language_head`` config (``CausalLMHead``; frozen, no LoRA in the paper).
@@ -55,6 +69,10 @@ class OVHHIRRecognizer(BaseModel):
         classifier_prompt: template with ``{description}`` and ``{classes}``.
         classifier_reduction: ``'mean'`` (per-token log-prob; no bias toward short names) or ``'sum'``.
         compare_text_only: also produce the text-only baseline's description at prediction time.
+        llm_layers: keep only the LLM's first ``n`` decoder blocks (CPU-sized mini runs; ``None`` = all).
+        classifier_head: a separate (frozen) ``language_head`` config for the description
+            classifier; ``None`` uses the description LLM. The mini config truncates the
+            describing LLM for speed but classifies with the whole SmolLM2.
     """
 
     def __init__(self, language_head: Mapping[str, Any], branch: Optional[Mapping[str, Any]] = None,
@@ -62,10 +80,19 @@ class OVHHIRRecognizer(BaseModel):
                  branches: Sequence[str] = ("p1", "p2", "bg"), text_only: bool = False,
                  class_names: Sequence[str] = (), held_out: Sequence[int] = (), max_new_tokens: int = 32,
                  classifier_prompt: str = CLASSIFIER_PROMPT, classifier_reduction: str = "mean",
-                 compare_text_only: bool = False, data_preprocessor: Optional[dict] = None,
+                 compare_text_only: bool = False, llm_layers: Optional[int] = None,
+                 classifier_head: Optional[Mapping[str, Any]] = None, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.head = build("language_head", dict(language_head))
+        if llm_layers:
+            truncate_llm(self.head.llm, int(llm_layers))
+        self.classifier_head = build("language_head", dict(classifier_head)) if classifier_head else None
+        if self.classifier_head is not None:
+            if self.classifier_head.llm is self.head.llm:
+                raise ConfigError("model.classifier_head shares the LLM instance of model.language_head")
+            for p in self.classifier_head.parameters():
+                p.requires_grad_(False)
         self.text_only = bool(text_only)
         self.branch_names = () if self.text_only else tuple(branches)
         if not self.text_only and not {"p1", "p2"} <= set(self.branch_names):
@@ -85,7 +112,7 @@ class OVHHIRRecognizer(BaseModel):
             raise ConfigError(f"model.classifier_reduction must be 'mean' or 'sum', got {classifier_reduction!r}")
         self.classifier_reduction = classifier_reduction
         self.compare_text_only = bool(compare_text_only)
-        self.frozen_state_prefixes = ["head.llm."] + [f"branches.{n}.frame_encoder." for n in self.branch_names]
+        self.frozen_state_prefixes = ["head.llm.", "classifier_head."] + [f"branches.{n}.frame_encoder." for n in self.branch_names]
 
     # ------------------------------------------------------------------ helpers
     def soft_tokens(self, batch: Mapping[str, Any]) -> Dict[str, torch.Tensor]:
@@ -117,7 +144,8 @@ class OVHHIRRecognizer(BaseModel):
         listing = ", ".join(self.class_names)
         prompts = [self.classifier_prompt.format(description=d.replace('"', "'") or "(nothing)", classes=listing)
                    for d in descriptions]
-        return self.head.score_classes(prompts, None, self.class_names, reduction=self.classifier_reduction)
+        head = self.classifier_head or self.head
+        return head.score_classes(prompts, None, self.class_names, reduction=self.classifier_reduction)
 
     # ------------------------------------------------------------------ forward
     def forward(self, mode: str = "loss", **batch: Any):
