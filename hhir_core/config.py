@@ -222,7 +222,7 @@ def _check_signature(path: str, node: Dict[str, Any], cls: type) -> None:
                               f"{node['type']} ({cls.__module__}.{cls.__qualname__})")
     if not accepts_kwargs:
         for key in node:
-            if key != "type" and key not in named:
+            if key != "type" and not str(key).startswith("_") and key not in named:
                 close = difflib.get_close_matches(key, named, n=2)
                 raise ConfigError(f"{path}.{key}: {node['type']} has no parameter {key!r}"
                                   + (f" (did you mean {', '.join(close)}?)" if close else "")
