@@ -13,7 +13,7 @@ Accepted specs (``load_causal_lm(spec)``):
 * ``"path/to/dir"`` – a ``save_pretrained`` folder;
 * ``"org/name"`` – a Hugging Face hub id (from the local HF cache only when
   ``HF_HUB_OFFLINE=1``);
-* ``dict(tiny=True, ...)`` – a tiny random-init LLaMA for tests (see :mod:`.tiny`).
+* ``dict(tiny=True, ...)`` or ``"tiny"`` – a tiny random-init LLaMA for tests (see :mod:`.tiny`).
 
 The cache lives in ``$HHIR_CACHE/llm`` (default ``~/.cache/hhir/llm``); entries
 are written to a temporary folder and renamed into place, so two processes
@@ -248,6 +248,8 @@ def resolve_spec(spec: ModelSpec) -> Tuple[str, Dict[str, Any]]:
             return resolve_spec(spec.get("path") or spec["name"])
         raise HHIRError(f"model spec dict {dict(spec)!r} needs `tiny=True` or `path=...`")
     text = os.fspath(spec)
+    if text.lower() == "tiny":  # `--cfg-options model.llm.model=tiny` swaps in a tiny LLM
+        return "tiny", dict(tiny=True)
     if text.lower() in SMOLLM2_ALIASES:
         return "gguf", dict(path=smollm2_gguf_path())
     p = Path(os.path.expanduser(text))

@@ -166,3 +166,9 @@ def test_two_processes_write_the_cache_once(tmp_path):
     assert all(p.wait(timeout=120) == 0 for p in procs)
     assert (tmp_path / "writes.log").read_text().count("w") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["entry", "entry.lock", "writes.log"]
+
+
+def test_tiny_string_alias():
+    from hhir_core.llm.loading import resolve_spec
+
+    assert resolve_spec("tiny") == ("tiny", {"tiny": True})
