@@ -47,7 +47,7 @@ val_dataloader = dict(batch_size=11, num_workers=1,
                                    test_mode=True))
 test_dataloader = val_dataloader
 
-max_iters = 150
+max_iters = 40
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=0.01))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=max_iters, eta_min=1e-5, by_epoch=False)]
