@@ -48,7 +48,7 @@ class OVHHIRMetric(BaseMetric):
                                                       "unseen", "id", "pred_text_text_only") if k in s})
 
     def compute_metrics(self, results: List[Dict[str, Any]]) -> Dict[str, float]:
-        from hhir_core.llm import sentence_similarity
+        from hhir_core.llm.sentence_similarity import sentence_similarity
 
         out: Dict[str, float] = {}
         cos = sentence_similarity([r["pred_text"] for r in results], [r["gt_text"] for r in results],
