@@ -106,3 +106,6 @@ stages = [
     )),
     dict(name='llm', cfg=dict(model=dict(train_stage='llm'))),
 ]
+
+# Model-zoo metadata (hhir zoo, docs/model_zoo.md).
+metadata = dict(_delete_=True, method='LLM-AR', paper='LLMs are Good Action Recognizers, CVPR 2024', dataset='NTU RGB+D 120', protocol='X-Sub', reported=dict(top1=88.7))

@@ -14,3 +14,6 @@ train_cfg = {{_base_.llm_ar_mini.train_cfg}}
 optim_wrapper = {{_base_.llm_ar_mini.optim_wrapper}}
 default_hooks = {{_base_.llm_ar_mini.default_hooks}}
 stages = {{_base_.llm_ar_mini.stages}}
+
+# Model-zoo metadata (hhir zoo, docs/model_zoo.md).
+metadata = dict(dataset='hhir synthetic benchmark (offline)', protocol='xsub val (CPU mini setting)')

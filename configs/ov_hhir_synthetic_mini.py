@@ -53,3 +53,6 @@ optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=0.01))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=max_iters, eta_min=1e-5, by_epoch=False)]
 default_hooks = dict(logger=dict(interval=10),
                      checkpoint=dict(interval=max_iters, by_epoch=False, max_keep_ckpts=1))
+
+# Model-zoo metadata (hhir zoo, docs/model_zoo.md).
+metadata = dict(dataset='hhir synthetic HHIRChat (offline)', protocol='xsub val, 2 held-out interaction classes (CPU mini setting)')

@@ -43,3 +43,6 @@ optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, 
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=30, by_epoch=False, eta_min=1e-5)]
 default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=30, by_epoch=False))
 log_processor = dict(by_epoch=False)
+
+# Model-zoo metadata (hhir zoo, docs/model_zoo.md).
+metadata = dict(_delete_=True, method='SKI', paper='SKI Models: Skeleton Induced Vision-Language Embeddings for Understanding Activities of Daily Living, AAAI 2025', dataset='hhir synthetic benchmark (offline)', protocol='SKI-LVLM instruction tuning (CPU mini setting)', reported=dict())

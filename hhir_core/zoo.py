@@ -49,8 +49,8 @@ def collect_zoo(configs_dir: str = "configs") -> List[Dict[str, Any]]:
             "paper": meta.get("paper", ""),
             "dataset": meta.get("dataset", ""),
             "protocol": meta.get("protocol", ""),
-            "setting": meta.get("setting", "mini" if stem.endswith("_mini") or "ablations" in
-                                str(path) else "paper"),
+            "setting": meta.get("setting", "ablation" if "ablations" in str(path) else
+                                "mini" if stem.endswith("_mini") else "paper"),
             "reported": dict(meta.get("reported") or {}),
             "measured": measured.get(key, {}),
             **({"error": meta["error"]} if "error" in meta else {}),
@@ -61,8 +61,12 @@ def collect_zoo(configs_dir: str = "configs") -> List[Dict[str, Any]]:
 def _fmt(metrics: Dict[str, Any]) -> str:
     if not metrics:
         return "—"
-    return ", ".join(f"{k} {v:.1f}" if isinstance(v, (int, float)) else f"{k} {v}"
-                     for k, v in metrics.items())
+    def one(k: str, v: Any) -> str:
+        if not isinstance(v, (int, float)):
+            return f"{k} {v}"
+        return f"{k} {v:.1f}" if abs(v) >= 1.5 else f"{k} {v:.3f}"
+
+    return ", ".join(one(k, v) for k, v in metrics.items())
 
 
 def render_markdown(entries: List[Dict[str, Any]], title: Optional[str] = "Model zoo") -> str:
