@@ -180,9 +180,10 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
             scfg.merge_from_dict(stage["cfg"])
         scfg.work_dir = stage_dir
         own_ckpt = _last_checkpoint(stage_dir)
+        rerun_stage = opts.stage is not None and opts.stage == name  # --stage: start afresh
         if opts.resume and opts.resume != "auto":
             scfg.resume, scfg.load_from = True, opts.resume
-        elif opts.resume == "auto" and own_ckpt is not None and opts.stage != name:
+        elif opts.resume == "auto" and own_ckpt is not None and not rerun_stage:
             scfg.resume, scfg.load_from = True, None
         else:
             scfg.resume = False

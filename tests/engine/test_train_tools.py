@@ -9,8 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
+
+# torch.load(weights_only=True) plus the explicit allow-list (never weights_only=False)
+from hhir_core.engine.checkpoint import safe_load
 
 TRAIN = str(REPO / "tools" / "train.py")
 TEST = str(REPO / "tools" / "test.py")
@@ -33,12 +35,12 @@ def test_train_writes_metrics_provenance_and_safe_checkpoints(tmp_path):
     assert prov["config"]["model"]["type"] == "ToyClassifier"
     assert "git" in prov and "argv" in prov
     ckpt = (tmp_path / "last_checkpoint").read_text().strip()
-    state = torch.load(ckpt, weights_only=True)  # full resume state, no unsafe globals
+    state = safe_load(ckpt)  # full resume state, no unsafe globals
     assert {"state_dict", "message_hub", "optimizer"} <= set(state)
     # tools/test.py evaluates the checkpoint
     out = _run([TEST, "hhir_toy::toy.py", ckpt, "--work-dir", str(tmp_path / "eval")])
     assert out.returncode == 0, out.stderr[-3000:]
-    assert json.loads(out.stdout[out.stdout.index("{"):])["top1"] == pytest.approx(metrics["top1"])
+    assert json.loads(out.stdout[out.stdout.rindex("\n{\n") + 1:])["top1"] == pytest.approx(metrics["top1"])
 
 
 def test_sigkill_then_resume_auto(tmp_path):
@@ -55,7 +57,7 @@ def test_sigkill_then_resume_auto(tmp_path):
     assert (tmp_path / "iter_20.pth").exists(), "run never reached its second checkpoint"
     assert not (tmp_path / "iter_60.pth").exists(), "run finished before it was killed"
     killed_at = (tmp_path / "last_checkpoint").read_text().strip()
-    torch.load(killed_at, weights_only=True)  # the last checkpoint is loadable
+    safe_load(killed_at)  # the last checkpoint is loadable
     out = _run(args + ["--resume", "auto"])
     assert out.returncode == 0, out.stderr[-3000:]
     log = out.stdout + out.stderr
@@ -73,7 +75,7 @@ def test_multi_stage_skip_and_rerun(tmp_path):
     assert {"warmup/top1", "finetune/top1", "top1"} <= set(metrics)
     # stage 2 froze `first`: its checkpoint holds only the trainable head
     ckpt = (tmp_path / "finetune" / "last_checkpoint").read_text().strip()
-    keys = set(torch.load(ckpt, weights_only=True)["state_dict"])
+    keys = set(safe_load(ckpt)["state_dict"])
     assert keys == {"head.weight", "head.bias"}
     # a re-run skips finished stages
     again = _run([TRAIN, "hhir_toy::toy_stages.py", "--work-dir", str(tmp_path)])
