@@ -45,3 +45,16 @@ def env_with_path(*paths: Path, **extra: str) -> dict:
                                         ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     env.update(extra)
     return env
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def single_thread_seeded():
+    """Autouse in folders whose conftest imports it: 1 torch thread, seed 0 (determinism)."""
+    import torch
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    yield

@@ -1,17 +1,7 @@
-import os
-
 import pytest
 import torch
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    yield
+from helpers import single_thread_seeded  # noqa: F401  (autouse: 1 thread, seed 0)
 
 
 @pytest.fixture(scope="module")

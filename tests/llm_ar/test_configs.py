@@ -117,6 +117,7 @@ def test_ablation_changes_one_thing(path):
     abl = _load(path).to_dict()
     for d in (paper, abl):
         d.pop("_config_path", None)
+        d.pop("metadata", None)  # the zoo's description, not a setting
     changed = _changed(paper, abl)
     assert changed and all(c.startswith("model.") for c in changed), changed
     # one setting: the tokenizer type, the bias-loss weights, or the LLM tuning mode
