@@ -17,3 +17,7 @@ stages = {{_base_.llm_ar_mini.stages}}
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md).
 metadata = dict(dataset='hhir synthetic benchmark (offline)', protocol='xsub val (CPU mini setting)')
+
+# tools/ablate.py applies this on top of every `--configs` variant, so the paper-faithful
+# ablation configs (configs/ablations/llm_ar/*.py) run in this mini setting.
+ablation_overrides = {{_base_.llm_ar_mini}}
