@@ -161,6 +161,8 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
         stage_dir = os.path.join(work_dir, name) if multi else work_dir
         done_file = os.path.join(stage_dir, STAGE_DONE)
         selected = opts.stage is None or opts.stage == name
+        if opts.stage is not None and names.index(opts.stage) < index:
+            break  # --stage NAME runs that stage alone, not the ones after it
         if multi and os.path.isfile(done_file) and not (opts.stage == name):
             with open(done_file) as f:
                 done = json.load(f)

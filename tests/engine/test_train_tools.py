@@ -86,3 +86,8 @@ def test_multi_stage_skip_and_rerun(tmp_path):
     assert one.returncode == 0, one.stderr[-3000:]
     assert "stage 'warmup' already finished" in one.stdout
     assert "stage 2/2 'finetune'" in one.stdout
+    # --stage on the first stage runs it alone (the later stage is left as it is)
+    first = _run([TRAIN, "hhir_toy::toy_stages.py", "--work-dir", str(tmp_path), "--stage",
+                  "warmup"])
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "stage 1/2 'warmup'" in first.stdout and "'finetune'" not in first.stdout
