@@ -32,7 +32,7 @@ def safe_load(path: str, map_location: Any = "cpu") -> Dict[str, Any]:
     except pickle.UnpicklingError as exc:
         raise DataError(
             f"refusing to load {path}: it needs globals outside the safe allow-list "
-            f"(weights_only=True). hhir never loads checkpoints with weights_only=False. "
+            f"(weights_only=True). hhir never turns the weights-only loader off. "
             f"Details: {str(exc).splitlines()[0]}") from None
     except (RuntimeError, EOFError) as exc:
         raise DataError(f"checkpoint {path} is unreadable (truncated or not a torch file): "

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
 
-# torch.load(weights_only=True) plus the explicit allow-list (never weights_only=False)
+# torch.load(weights_only=True) plus the explicit allow-list, nothing looser
 from hhir_core.engine.checkpoint import safe_load
 
 TRAIN = str(REPO / "tools" / "train.py")
