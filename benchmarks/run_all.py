@@ -287,9 +287,9 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=HERE / "results.md")
     ap.add_argument("--repeats", type=int, default=3,
                     help="runs per side inside the plugins_list and train_step benches")
-    ap.add_argument("--ntu-samples", type=int, default=10000,
+    ap.add_argument("--ntu-samples", type=int, default=100_000,
                     help="size of the synthetic NTU file for the dataset bench")
-    ap.add_argument("--ntu-repeats", type=int, default=3,
+    ap.add_argument("--ntu-repeats", type=int, default=1,
                     help="whole runs of the dataset bench (median)")
     ap.add_argument("--mini-small-data", type=int, default=None,
                     help="mini_memory: use an N-sample synthetic set instead of the shared one")
