@@ -6,6 +6,7 @@ from hhir_core.plugins import hookimpl
 def hhir_register(register):
     register("segmenter", "OpenCVPersonSegmenter", "hhir_ov_hhir.segmenters:OpenCVPersonSegmenter")
     register("segmenter", "GroundTruthMaskSegmenter", "hhir_ov_hhir.segmenters:GroundTruthMaskSegmenter")
+    register("segmenter", "Sam2Segmenter", "hhir_ov_hhir.sam2_segmenter:Sam2Segmenter")
     register("branch_encoder", "VideoQFormerBranch", "hhir_ov_hhir.encoders:VideoQFormerBranch")
     register("model", "OVHHIRRecognizer", "hhir_ov_hhir.recognizer:OVHHIRRecognizer")
     register("metric", "OVHHIRMetric", "hhir_ov_hhir.metrics:OVHHIRMetric")
