@@ -19,6 +19,14 @@ llm = 'meta-llama/Llama-2-13b-chat-hf'
 person_encoder = 'usyd-community/vitpose-base-simple'    # ViTPose-B (its backbone is used)
 scene_encoder = 'google/vit-base-patch16-224-in21k'       # ViT-B/16
 data_root = 'data/hhirchat'
+# Segmenter that cuts each video into the p1 / p2 / bg clips. The paper uses Track-Anything
+# (SAM + XMem) masks; the closest component here is SAM 2 video propagation, prompted with one
+# box per person from the offline HOG tracker (docs/ov_hhir.md "Segmenters"). Offline, without
+# SAM 2 weights: segmenter = dict(type='OpenCVPersonSegmenter').
+# The tools take it by name: build_hhirchat.py / infer.py / split_branches.py --segmenter Sam2Segmenter
+# (that builds Sam2Segmenter with its defaults: facebook/sam2.1-hiera-tiny on the CPU).
+segmenter = dict(type='Sam2Segmenter', model='facebook/sam2.1-hiera-large',
+                 prompt=dict(type='OpenCVPersonSegmenter'), device='cuda', dtype='bfloat16')
 # candidate classes of the description classifier (index = label in the HHIRChat JSON's
 # class list); held_out = classes never seen in training (open-vocabulary protocol)
 class_names = []      # fill from your label file (build_hhirchat.py writes classes.json)
