@@ -23,8 +23,9 @@ data_root = 'data/hhirchat'
 # (SAM + XMem) masks; the closest component here is SAM 2 video propagation, prompted with one
 # box per person from the offline HOG tracker (docs/ov_hhir.md "Segmenters"). Offline, without
 # SAM 2 weights: segmenter = dict(type='OpenCVPersonSegmenter').
-# The tools take it by name: build_hhirchat.py / infer.py / split_branches.py --segmenter Sam2Segmenter
-# (that builds Sam2Segmenter with its defaults: facebook/sam2.1-hiera-tiny on the CPU).
+# tools/infer.py uses this dict unless --segmenter NAME is given; build_hhirchat.py and
+# split_branches.py take a name (--segmenter Sam2Segmenter builds its defaults:
+# facebook/sam2.1-hiera-tiny on the CPU).
 segmenter = dict(type='Sam2Segmenter', model='facebook/sam2.1-hiera-large',
                  prompt=dict(type='OpenCVPersonSegmenter'), device='cuda', dtype='bfloat16')
 # candidate classes of the description classifier (index = label in the HHIRChat JSON's

@@ -12,6 +12,7 @@
 _base_ = ['./ov_hhir_hhirchat.py', './_base_/datasets/synthetic_mini.py']
 
 num_frames = 16
+segmenter = dict(_delete_=True, type='OpenCVPersonSegmenter')   # offline, no weights
 num_queries = 8            # CPU: 8 soft tokens per branch (paper: 32; the tests check 32)
 # the 11 two-person NTU classes of the synthetic benchmark (0-based NTU ids)
 classes = [49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59]

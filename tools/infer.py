@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """OV-HHIR inference on one video: segment, encode the three branches, describe, classify.
 
-    python tools/infer.py CONFIG CHECKPOINT VIDEO [--segmenter OpenCVPersonSegmenter] [--question "..."]
+    python tools/infer.py CONFIG CHECKPOINT VIDEO [--segmenter NAME (default: the config's segmenter)] [--question "..."]
 
 Prints the generated description and the description classifier's label (over the
 config's ``model.class_names``). CHECKPOINT is a run's ``.pth`` (trainable weights; loaded
@@ -21,7 +21,9 @@ def main(argv=None) -> int:
     ap.add_argument("config")
     ap.add_argument("checkpoint")
     ap.add_argument("video")
-    ap.add_argument("--segmenter", default="OpenCVPersonSegmenter")
+    ap.add_argument("--segmenter", default=None,
+                    help="registered segmenter name (default: the config's `segmenter` dict, "
+                         "else OpenCVPersonSegmenter)")
     ap.add_argument("--question", default="Describe interaction between <p1> and <p2> in <bg>?")
     ap.add_argument("--cfg-options", nargs="*", default=[], help="key=value overrides")
     args = ap.parse_args(argv)
@@ -58,7 +60,9 @@ def main(argv=None) -> int:
         num_frames, size = int(data.get("num_frames", 16)), tuple(data.get("frame_size", (64, 64)))
         t0 = time.time()
         clip = read_video(args.video)
-        seg = build("segmenter", dict(type=args.segmenter))
+        seg_cfg = dict(type=args.segmenter) if args.segmenter else \
+            dict(cfg.get("segmenter") or dict(type="OpenCVPersonSegmenter"))
+        seg = build("segmenter", seg_cfg)
         tracks = seg.segment(clip, num_persons=2)
         t_seg = time.time() - t0
         idx = np.linspace(0, len(clip.frames) - 1, num_frames).round().astype(int)

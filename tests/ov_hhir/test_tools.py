@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,3 +59,40 @@ def test_split_branches(tmp_path):
     png = cv2.imread(str(out / "clip0_preview.png"))
     assert png is not None and png.shape[1] == 4 * 320
     assert np.asarray(png).std() > 0
+
+
+@pytest.mark.realdata
+def test_infer_on_real_clip(tmp_path):
+    """tools/infer.py segments the real two-person fixture clip and prints a description and a label."""
+    import os
+    import subprocess
+    import sys
+
+    import torch
+
+    from helpers import FIXTURES
+
+    video = FIXTURES / "video" / "ntu_two_person_hug.avi"
+    if not video.is_file():
+        pytest.skip(f"real fixture clip absent: {video}")
+    from mmengine.config import Config
+
+    from hhir_core.registry import build
+    cfg = ROOT / "configs" / "ov_hhir_synthetic_mini.py"
+    model = build("model", Config.fromfile(str(cfg)).model)
+    ckpt = tmp_path / "trainable.pth"
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    torch.save({"state_dict": {k: v for k, v in model.state_dict().items() if k in trainable}}, ckpt)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "infer.py"), str(cfg), str(ckpt),
+                           str(video)], capture_output=True, text=True, env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = dict(l.split(": ", 1) for l in proc.stdout.splitlines() if ": " in l)
+    assert lines["description"].strip(), proc.stdout
+    assert lines["label"] in Config.fromfile(str(cfg)).class_names, proc.stdout
+    # a checkpoint without the trainable weights is refused with the file named
+    torch.save({"state_dict": {}}, tmp_path / "empty.pth")
+    bad = subprocess.run([sys.executable, str(ROOT / "tools" / "infer.py"), str(cfg),
+                          str(tmp_path / "empty.pth"), str(video)], capture_output=True,
+                         text=True, env=env, timeout=900)
+    assert bad.returncode == 2 and "empty.pth" in bad.stderr
