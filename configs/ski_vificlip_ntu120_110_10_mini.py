@@ -20,7 +20,7 @@ _base_ = ['./ski_vificlip_ntu120_110_10.py', './_base_/datasets/synthetic_mini.p
 
 unseen_classes = [7, 23, 30, 59]
 seen_classes = [0, 8, 9, 22, 26, 39, 42, 43, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58]
-alpha = 10.0                      # the NTU120 value (paper)
+alpha = 10.0                      # the NTU120 value (paper); unused with loss='none' below
 num_frames = 8
 # rendered clips are 112 px. 32 px with patch 8 (16 tokens per frame) makes a step cheap enough
 # for the ~800 steps a random-init ViT needs to leave chance on these clips (measured: 64 px /
@@ -66,12 +66,25 @@ model = dict(
     # pretrained CLIP, this one starts from random weights, and online SCD at alpha=10 drags
     # the stage-1 teacher down to the untrained student within ~30 steps (measured:
     # teacher CE 1.4 -> 2.9 = chance); mode='online' is one --cfg-options away.
-    distiller=dict(type='SkeletonCLIPDistiller', alpha=alpha, loss='mse', mode='offline'),
+    #
+    # Distillation: feature-level KD of the teacher's text-space embedding (DESIGN §3 SKI's
+    # "feature-level KD", direct: both embeddings are already 384-d MiniLM space) instead of the
+    # paper's logit MSE. Why, in this CPU setting only (the paper configs keep logit SCD, online,
+    # alpha as written): the logits over the 18 *seen* classes constrain only the student's
+    # component in the span of 18 text embeddings, while the zero-shot logits read the rest of
+    # the 384-d embedding, which CE and logit MSE leave free; regressing the whole teacher
+    # embedding constrains it. Measured in a bare loop (same data, 2500-3000 steps): logit MSE
+    # alpha=10 no gain over alpha=0; feature KD 31-32 % vs 26-29 % zero-shot top-1 for alpha=0.
+    # feature_weight: F.mse_loss averages over the 384 dims, so 1920 = 5 x ||z_v - z_s||^2.
+    distiller=dict(type='SkeletonCLIPDistiller', alpha=alpha, loss='none', mode='offline',
+                   feature_kd='direct', feature_weight=1920.0),
 )
 
+# CachedVideoSkeletonDataset (this plugin): the same samples as VideoSkeletonDataset, but each
+# clip is decoded once per run and kept in memory at frame_size (decoding was ~70 % of a step)
 _dataset = dict(
     _delete_=True,
-    type='VideoSkeletonDataset',
+    type='CachedVideoSkeletonDataset',
     ann_file='ntu3d.pkl',
     synthetic={{_base_.synthetic_mini}},
     num_frames=num_frames,
@@ -90,13 +103,15 @@ val_evaluator = dict(type='ClassificationMetric', topk=(1, 3))   # 4 unseen clas
 test_evaluator = val_evaluator
 
 # stage 2 (SCD): a CPU-sized schedule instead of the paper's 2 epochs at lr 2.25e-5 on a
-# pretrained CLIP (the tiny encoder here starts from random weights)
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=16, val_interval=16)   # ~830 steps
+# pretrained CLIP (the tiny encoder here starts from random weights and needs ~1500 steps to
+# fit the seen classes; the cached frames make a step ~0.1 s)
+scd_epochs = 50                   # ~2600 steps of batch 32
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=scd_epochs, val_interval=scd_epochs)
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.01),
                      clip_grad=dict(max_norm=1.0))
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=16, by_epoch=True,
+param_scheduler = [dict(type='CosineAnnealingLR', T_max=scd_epochs, by_epoch=True,
                         convert_to_iter_based=True, eta_min=1e-5)]
-default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=100, max_keep_ckpts=1))
+default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=scd_epochs, max_keep_ckpts=1))
 
 stages = [
     dict(name='skeleton_clip', cfg=dict(

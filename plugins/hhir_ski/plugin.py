@@ -11,6 +11,8 @@ _COMPONENTS = [
     ("model", "VideoCLIPRecognizer", "hhir_ski.recognizer:VideoCLIPRecognizer"),
     ("model", "SKIVLMRecognizer", "hhir_ski.recognizer:SKIVLMRecognizer"),
     ("model", "SKILVLM", "hhir_ski.lvlm:SKILVLM"),
+    ("dataset", "CachedVideoSkeletonDataset",
+     "hhir_ski.cached_video_dataset:CachedVideoSkeletonDataset"),
 ]
 
 

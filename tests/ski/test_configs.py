@@ -52,7 +52,14 @@ def test_mini_config_is_a_zero_shot_split():
     assert seen | unseen == set(CLASS_TABLE)
     assert [s["name"] for s in cfg.stages] == ["skeleton_clip", "scd"]
     nd = Config.fromfile(str(CONFIGS / "ski_vificlip_ntu120_110_10_mini_nodistill.py"))
-    assert nd.model.distiller.alpha == 0.0 and cfg.model.distiller.alpha > 0
+    # the mini run distils (feature-level KD of the teacher's text-space embedding), the
+    # baseline distils nothing: no logit term (alpha = 0) and no feature KD
+    d = cfg.model.distiller
+    assert d.mode == "offline" and d.feature_kd == "direct" and d.feature_weight > 0
+    assert nd.model.distiller.alpha == 0.0 and nd.model.distiller.feature_kd is None
+    # everything but the distillation (and the skipped teacher stage) is the same run
+    assert nd.train_cfg == cfg.train_cfg and nd.optim_wrapper == cfg.optim_wrapper
+    assert nd.train_dataloader == cfg.train_dataloader and nd.model.video == cfg.model.video
 
 
 def test_unseen_classes_never_appear_in_training_batches(tmp_path):
