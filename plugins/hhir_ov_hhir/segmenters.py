@@ -3,9 +3,11 @@
 * :class:`OpenCVPersonSegmenter` – the offline default (no downloaded weights). Two modes:
   ``hog`` (camera footage): OpenCV's HOG people detector, identities kept by Hungarian
   matching on box IoU (merged boxes during contact are not assigned), GrabCut masks,
-  overlapping pixels split by per-person colour prototypes; ``blobs`` (small clips such
-  as the synthetic renders): temporal-median background difference extended to still
-  body parts by colour prototypes, identities by clustering chromaticity over the clip.
+  overlapping pixels split by per-person colour prototypes; ``blobs`` (small static-camera
+  clips such as the synthetic renders): person and scene colour prototypes learned from
+  the moving pixels against the temporal-median background, every pixel near the motion
+  labelled by its nearest prototype (so still body parts are found too), and prototypes
+  grouped into people by moving together over the whole clip (identities cannot swap).
 * :class:`GroundTruthMaskSegmenter` – reads a dataset's ``masks/<clip stem>.npz``.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from hhir_core.errors import DataError
 from hhir_core.interfaces import Segmenter
 from hhir_core.structures import PersonTracks, VideoClip
 
-from .tracking import assign_identity_pixels, track_boxes
+from .tracking import assign_identity_pixels, group_by_comotion, track_boxes
 
 
 def synthetic_two_person_clip(T: int = 8, size: int = 96, seed: int = 0) -> Tuple[VideoClip, np.ndarray]:
@@ -59,16 +61,19 @@ class OpenCVPersonSegmenter(Segmenter):
         detector: ``"hog"``, ``"blobs"`` or ``"auto"`` (HOG when the working frame's
             shorter side is at least ``hog_min_side`` px, else blobs).
         diff_threshold: per-channel difference to the temporal-median background that
-            marks a pixel as moving foreground.
+            marks a pixel as moving (also the colour scale of the blobs-mode decisions).
         detect_every: run the HOG detector on every n-th frame (tracks carry over).
         grabcut_iters: GrabCut iterations per frame (HOG mode).
         hog_min_score: minimum HOG SVM score of a detection.
+        person_protos, bg_protos: colour prototypes (k-means centres) for people / scene (blobs).
+        merge_frac: blobs mode; person-colour prototypes whose pixels stay on average
+            closer than this fraction of the frame width are one person.
     """
 
     def __init__(self, work_width: int = 480, detector: str = "auto", diff_threshold: float = 24.0,
                  detect_every: int = 2, grabcut_iters: int = 2, hog_min_side: int = 200,
-                 hog_min_score: float = 0.3, min_blob_frac: float = 0.002, min_chroma_gap: float = 0.03,
-                 extra_clusters: int = 2) -> None:
+                 hog_min_score: float = 0.3, person_protos: int = 8, bg_protos: int = 16,
+                 merge_frac: float = 0.12) -> None:
         if detector not in ("auto", "hog", "blobs"):
             raise ValueError(f"detector must be auto|hog|blobs, got {detector!r}")
         self.work_width = int(work_width)
@@ -78,9 +83,9 @@ class OpenCVPersonSegmenter(Segmenter):
         self.grabcut_iters = int(grabcut_iters)
         self.hog_min_side = int(hog_min_side)
         self.hog_min_score = float(hog_min_score)
-        self.min_blob_frac = float(min_blob_frac)
-        self.min_chroma_gap = float(min_chroma_gap)
-        self.extra_clusters = int(extra_clusters)
+        self.person_protos = int(person_protos)
+        self.bg_protos = int(bg_protos)
+        self.merge_frac = float(merge_frac)
 
     @classmethod
     def tiny(cls, **overrides: Any) -> "OpenCVPersonSegmenter":
@@ -91,133 +96,102 @@ class OpenCVPersonSegmenter(Segmenter):
         return (clip,), {"num_persons": 2}
 
     # ------------------------------------------------------------------ steps
-    def _foreground(self, small: np.ndarray) -> np.ndarray:
-        """Moving-foreground masks ``[T,h,w]`` from the difference to the temporal median."""
-        import cv2
+    def _motion(self, small: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Temporal-median background ``[h,w,3]`` and moving-pixel masks ``[T,h,w]``.
 
-        idx = np.linspace(0, len(small) - 1, min(len(small), 48)).round().astype(int)
-        bg = np.median(small[idx], axis=0).astype(np.int16)
-        diff = np.abs(small.astype(np.int16) - bg[None]).max(-1)
-        fg = (diff > self.diff_threshold).astype(np.uint8)
-        k = np.ones((3, 3), np.uint8)
-        return np.stack([cv2.morphologyEx(cv2.morphologyEx(f, cv2.MORPH_OPEN, k), cv2.MORPH_CLOSE, k)
-                         for f in fg]).astype(bool)
+        Specks under 3 px (compression flicker) are dropped; no morphological opening,
+        because limbs of people 2-3 px wide would vanish with it.
+        """
+        f = small.astype(np.float32)
+        idx = np.linspace(0, len(f) - 1, min(len(f), 48)).round().astype(int)
+        bg = np.median(f[idx], axis=0)
+        moving = np.abs(f - bg[None]).max(-1) > self.diff_threshold
+        return bg, np.stack([_drop_specks(m, 3) for m in moving])
 
-    def _colour_foreground(self, small: np.ndarray, fg_move: np.ndarray) -> np.ndarray:
-        """Extend moving pixels to whole people by colour: ``[T,h,w]``.
+    def _colour_models(self, small: np.ndarray, bg: np.ndarray, moving: np.ndarray
+                       ) -> Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Person and background colour prototypes learned from the motion, and the search region.
 
-        Why: people who stand still (a torso during a punch) vanish from the
-        median-background difference. Pixels that moved give the people's colours;
-        pixels that never moved and lie far from any motion give the background's;
-        every pixel near the motion is labelled by its nearest colour prototype.
+        Why: people who stand still (a torso during a punch) are part of the median
+        background, so motion alone finds only their moving limbs. At a moving pixel one
+        of (current colour, background-median colour) is a person and the other is the
+        scene (a limb arrived, or a limb left and uncovered the scene). Pixels far from
+        any motion give the scene's colours; in pairs where one member clearly matches
+        them and the other clearly does not, the other one is a person colour. Ambiguous
+        pairs (both unlike the far scene: a person over furniture) are not used, and
+        still pixels near the people whose colour is unlike every person colour (the
+        furniture) join the scene's colours.
         """
         import cv2
 
-        T, h, w = fg_move.shape
-        ever = fg_move.any(0).astype(np.uint8)
-        if not ever.any():
-            return fg_move
+        T, h, w = moving.shape
+        ever = moving.any(0).astype(np.uint8)
+        if ever.sum() < 8:
+            return None
         r = max(3, int(0.12 * max(h, w)))
-        near = cv2.dilate(ever, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
-        far = ~(cv2.dilate(ever, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (4 * r + 1, 4 * r + 1))) > 0)
-        rng = np.random.default_rng(0)
-        fg_px = small[fg_move]
-        bg_px = small[:, far] if far.any() else small[:, ~near]
-        bg_px = bg_px.reshape(-1, 3)
-        if len(fg_px) < 8 or len(bg_px) < 8:
-            return fg_move
+        near = cv2.dilate(ever, _disk(r)) > 0
+        far = ~(cv2.dilate(ever, _disk(2 * r)) > 0)
+        if far.sum() < 50:
+            far = ~near
+        if far.sum() < 8:
+            return None
+        f = small.astype(np.float32)
+        scene = _kmeans(bg[far], self.bg_protos)
+        ts, ys, xs = np.nonzero(moving)
+        cur, med = f[ts, ys, xs], bg[ys, xs]
+        d_cur, d_med = _nearest(cur, scene)[0], _nearest(med, scene)[0]
+        lo, hi = self.diff_threshold ** 2, (2 * self.diff_threshold) ** 2
+        confident = (np.minimum(d_cur, d_med) < lo) & (np.maximum(d_cur, d_med) > hi)
+        if confident.sum() < 16:
+            return None
+        cur_is_person = (d_cur >= d_med)[:, None]
+        person = _kmeans(np.where(cur_is_person, cur, med)[confident], self.person_protos)
+        other = [_kmeans(np.where(cur_is_person, med, cur)[confident], self.person_protos)]
+        still = bg[near & ~ever.astype(bool)]
+        if len(still):
+            still = still[_nearest(still, person)[0] > (1.5 * self.diff_threshold) ** 2]
+            if len(still) >= 16:
+                other.append(_kmeans(still, self.person_protos))
+        return person, np.concatenate([scene] + other), near
 
-        def protos(px: np.ndarray, k: int) -> np.ndarray:
-            px = px[rng.choice(len(px), min(len(px), 6000), replace=False)].astype(np.float32)
-            _, _, c = cv2.kmeans(px, min(k, len(px)), None,
-                                 (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 1.0), 1,
-                                 cv2.KMEANS_PP_CENTERS)
-            return c
+    def _classify(self, small: np.ndarray, person: np.ndarray, scene: np.ndarray, near: np.ndarray
+                  ) -> np.ndarray:
+        """Per-pixel person-prototype index ``[T,h,w]`` (-1 = background) near the motion.
 
-        fgp = protos(fg_px, 8)
-        # the median background near the motion, minus what looks like the people themselves
-        med = np.median(small[np.linspace(0, T - 1, min(T, 48)).round().astype(int)], axis=0)
-        loc = med[near & ~ever.astype(bool)].reshape(-1, 3).astype(np.float32)
-        if len(loc):
-            dloc = ((loc[:, None] - fgp[None]) ** 2).sum(-1).min(1)
-            loc = loc[dloc > (2.0 * self.diff_threshold) ** 2]
-        bgp = protos(np.concatenate([bg_px.astype(np.float32), loc]) if len(loc) else bg_px, 16)
-        out = np.zeros_like(fg_move)
+        A pixel is a person's when its colour is nearer to a person prototype than to any
+        scene prototype; the margin is smoothed over ~1 px so texture noise does not
+        flip single pixels.
+        """
+        import cv2
+
+        T, h, w = small.shape[:3]
+        out = np.full((T, h, w), -1, np.int32)
         ys, xs = np.nonzero(near)
+        margin = np.zeros((h, w), np.float32)
         for t in range(T):
             px = small[t, ys, xs].astype(np.float32)
-            dfg = ((px[:, None] - fgp[None]) ** 2).sum(-1).min(1)
-            dbg = ((px[:, None] - bgp[None]) ** 2).sum(-1).min(1)
-            out[t, ys, xs] = dfg < dbg
-        k = np.ones((3, 3), np.uint8)
-        out = np.stack([cv2.morphologyEx(f.astype(np.uint8), cv2.MORPH_OPEN, k) for f in out]).astype(bool)
-        return out | fg_move
-
-    def _colour_identities(self, small: np.ndarray, fg: np.ndarray, moving: np.ndarray,
-                           num_persons: int) -> np.ndarray:
-        """Split foreground ``[T,h,w]`` into ``[P,T,h,w]`` by clustering chromaticity over the clip.
-
-        Why: people touching form one blob, but each keeps its clothing colour; the
-        chromaticity (colour without brightness) ignores shading, and clustering
-        over the whole clip gives one identity per cluster for every frame. Of
-        ``P + extra_clusters`` clusters (each holding moving pixels and at least 5 % of
-        the foreground), the ``P`` with the tightest chromaticity are people (flat
-        clothing colour; leaked textured background is spread out);
-        people are ordered left to right by mean x; clusters closer than
-        ``min_chroma_gap`` are one person.
-        """
-        import cv2
-
-        T, h, w = fg.shape
-        P = int(num_persons)
-        K = P + self.extra_clusters
-        out = np.zeros((P, T, h, w), bool)
-        idx = np.nonzero(fg)
-        if len(idx[0]) < 4 * K:
-            return out
-        px = small[idx].astype(np.float32)
-        chroma = px / np.maximum(px.sum(-1, keepdims=True), 1.0)
-        feats = np.ascontiguousarray(chroma[:, :2] * 10.0)
-        rng = np.random.default_rng(0)
-        sub = feats[rng.choice(len(feats), min(len(feats), 8000), replace=False)]
-        _, _, centers = cv2.kmeans(sub, K, None, (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1e-3),
-                                   3, cv2.KMEANS_PP_CENTERS)
-        lab = ((feats[:, None] - centers[None]) ** 2).sum(-1).argmin(1)
-        mov = moving[idx]
-        # merge clusters of (nearly) the same chromaticity: shades of one person
-        gaps = np.sqrt(((centers[:, None] - centers[None]) ** 2).sum(-1)) / 10.0
-        root = list(range(K))
-        for k in range(K):
-            for j in range(k):
-                if gaps[k, j] < self.min_chroma_gap:
-                    root[k] = root[j]
-        lab = np.asarray(root)[lab]
-        # people wear flat colours: rank sizeable clusters by chromaticity spread (tightest first)
-        cand = [g for g in set(root) if (lab == g).mean() >= 0.05 and mov[lab == g].any()]
-        spread = {g: float(feats[lab == g].std(0).sum()) for g in cand}
-        groups = sorted(cand, key=lambda g: spread[g])[:P]
-        groups.sort(key=lambda g: idx[2][lab == g].mean())
-        for p, g in enumerate(groups):
-            sel = lab == g
-            out[p, idx[0][sel], idx[1][sel], idx[2][sel]] = True
-        k3 = np.ones((3, 3), np.uint8)
-        for p in range(len(groups)):
-            for t in range(T):
-                out[p, t] = cv2.morphologyEx(out[p, t].astype(np.uint8), cv2.MORPH_OPEN, k3) > 0
+            dp, kp = _nearest(px, person)
+            ds, _ = _nearest(px, scene)
+            margin[:] = 0
+            margin[ys, xs] = np.sqrt(dp) - np.sqrt(ds)
+            fg = cv2.GaussianBlur(margin, (0, 0), 0.7)[ys, xs] < 0
+            out[t, ys[fg], xs[fg]] = kp[fg]
         return out
 
-    def _blob_boxes(self, fg: np.ndarray) -> List[np.ndarray]:
-        import cv2
-
-        out = []
-        min_area = self.min_blob_frac * fg.shape[1] * fg.shape[2]
-        for f in fg:
-            n, _, stats, _ = cv2.connectedComponentsWithStats(f.astype(np.uint8), connectivity=8)
-            st = stats[1:]
-            st = st[st[:, 4] >= min_area]
-            if len(st):
-                st = st[st[:, 4] >= 0.15 * st[:, 4].max()]
-            out.append(np.array([[x, y, x + w, y + h] for x, y, w, h, _ in st], np.float32).reshape(-1, 4))
+    def _blob_masks(self, small: np.ndarray, num_persons: int) -> np.ndarray:
+        """Blobs mode: person masks ``[P,T,h,w]`` (empty when nothing moves)."""
+        T, h, w = small.shape[:3]
+        P = int(num_persons)
+        out = np.zeros((P, T, h, w), bool)
+        bg, moving = self._motion(small)
+        models = self._colour_models(small, bg, moving)
+        if models is None:
+            return out
+        person, scene, near = models
+        labels = self._classify(small, person, scene, near)
+        groups = group_by_comotion(labels, len(person), P, moving, self.merge_frac * w)
+        for p, g in enumerate(groups):
+            out[p] = np.isin(labels, g)
         return out
 
     def _hog_boxes(self, small_bgr: np.ndarray) -> List[np.ndarray]:
@@ -266,7 +240,7 @@ class OpenCVPersonSegmenter(Segmenter):
         return fg
 
     @staticmethod
-    def _colour_models(small: np.ndarray, fg: np.ndarray, boxes: np.ndarray, k: int = 6) -> List[Optional[np.ndarray]]:
+    def _box_colour_models(small: np.ndarray, fg: np.ndarray, boxes: np.ndarray, k: int = 6) -> List[Optional[np.ndarray]]:
         """Colour prototypes per person from frames where its box overlaps no other box."""
         import cv2
         from .tracking import box_iou
@@ -312,7 +286,6 @@ class OpenCVPersonSegmenter(Segmenter):
         w, h = max(1, int(round(W * scale))), max(1, int(round(H * scale)))
         small = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f in frames]) \
             if scale < 1 else frames.copy()
-        fg_move = self._foreground(small)
         mode = self.detector
         if mode == "auto":
             mode = "hog" if min(h, w) >= self.hog_min_side else "blobs"
@@ -322,12 +295,11 @@ class OpenCVPersonSegmenter(Segmenter):
             boxes = track_boxes(dets, num_persons)
             P = boxes.shape[0]
             fg = np.stack([self._grabcut(small_bgr[t], boxes[:, t], np.zeros((h, w), bool)) for t in range(T)])
-            colours = self._colour_models(small, fg, boxes)
+            colours = self._box_colour_models(small, fg, boxes)
             masks_small = np.stack([assign_identity_pixels(fg[t], boxes[:, t], small[t], colours)
                                     for t in range(T)], 1)
         else:
-            fg = self._colour_foreground(small, fg_move)
-            masks_small = self._colour_identities(small, fg, fg_move, num_persons)
+            masks_small = self._blob_masks(small, num_persons)
             P = masks_small.shape[0]
             boxes = masks_to_boxes(masks_small)
         if scale < 1:
@@ -391,3 +363,40 @@ def masks_to_boxes(masks: np.ndarray) -> np.ndarray:
             if len(xs):
                 out[p, t] = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
     return out
+
+
+def _disk(r: int) -> np.ndarray:
+    import cv2
+
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def _drop_specks(mask: np.ndarray, min_area: int) -> np.ndarray:
+    """``mask`` without 8-connected components smaller than ``min_area`` px."""
+    import cv2
+
+    n, lab, st, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[1:] = st[1:, 4] >= min_area
+    return keep[lab]
+
+
+def _kmeans(px: np.ndarray, k: int, max_samples: int = 6000) -> np.ndarray:
+    """``k`` colour prototypes ``[k,3]`` of pixels ``[N,3]`` (k-means on a fixed-seed subsample)."""
+    import cv2
+
+    px = np.asarray(px, np.float32).reshape(-1, 3)
+    if len(px) > max_samples:
+        px = px[np.random.default_rng(0).choice(len(px), max_samples, replace=False)]
+    k = max(1, min(int(k), len(px)))
+    cv2.setRNGSeed(0)
+    _, _, centers = cv2.kmeans(np.ascontiguousarray(px), k, None,
+                               (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5), 2,
+                               cv2.KMEANS_PP_CENTERS)
+    return centers
+
+
+def _nearest(px: np.ndarray, protos: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Squared distance to, and index of, the nearest prototype for each pixel ``[N,3]``."""
+    d = ((np.asarray(px, np.float32)[:, None, :] - protos[None]) ** 2).sum(-1)
+    return d.min(1), d.argmin(1)

@@ -123,3 +123,63 @@ def assign_identity_pixels(fg: np.ndarray, boxes: np.ndarray, frame: np.ndarray,
         masks[:, ys, xs] = False
         masks[best, ys, xs] = True
     return masks
+
+
+def group_by_comotion(labels: np.ndarray, num_protos: int, num_persons: int, moving: np.ndarray,
+                      merge_dist: float) -> List[List[int]]:
+    """Group colour prototypes into ``num_persons`` people: ``[[proto ids of person 1], ...]``.
+
+    ``labels`` ``[T,H,W]`` holds each pixel's prototype (-1 = background). Why: one person
+    wears several colours (shading, clothing parts) whose pixels move together, so the
+    distance between two prototypes is their centroids' mean distance over the frames
+    where both appear (weighted by the smaller pixel count; vertical offsets count half,
+    as clothing parts stack vertically). Prototypes are merged (average linkage) while
+    closer than ``merge_dist`` px; of the resulting groups the ``num_persons`` with the
+    most moving pixels are the people (furniture and texture leaks barely move). The
+    grouping holds for the whole clip, so identities cannot swap between frames;
+    people are ordered left to right by mean x.
+    """
+    T, H, W = labels.shape
+    K = int(num_protos)
+    xs, ys = np.arange(W, dtype=np.float64), np.arange(H, dtype=np.float64)
+    n = np.zeros((K, T))
+    cx = np.zeros((K, T))
+    cy = np.zeros((K, T))
+    n_moving = np.zeros(K)
+    for k in range(K):
+        m = labels == k
+        n_moving[k] = (m & moving).sum()
+        n[k] = m.sum((1, 2))
+        ok = n[k] > 0
+        cx[k, ok] = (m.sum(1) @ xs)[ok] / n[k, ok]
+        cy[k, ok] = (m.sum(2) @ ys)[ok] / n[k, ok]
+    mass = n.sum(1)
+    dist = np.full((K, K), np.inf)
+    for k in range(K):
+        for j in range(K):
+            w = np.minimum(n[k], n[j])
+            if w.sum() > 0:
+                dist[k, j] = (w * np.hypot(cx[k] - cx[j], 0.5 * (cy[k] - cy[j]))).sum() / w.sum()
+    groups = [[k] for k in range(K) if mass[k] > 0]
+
+    def link(a: List[int], b: List[int]) -> float:
+        pairs = [(i, j) for i in a for j in b if np.isfinite(dist[i, j])]
+        if not pairs:
+            return np.inf
+        wts = np.array([mass[i] * mass[j] for i, j in pairs])
+        return float((wts * np.array([dist[i, j] for i, j in pairs])).sum() / wts.sum())
+
+    while len(groups) > num_persons:
+        d, a, b = min((link(groups[a], groups[b]), a, b)
+                      for a in range(len(groups)) for b in range(a + 1, len(groups)))
+        if d > merge_dist:
+            break
+        groups[a] = groups[a] + groups[b]
+        del groups[b]
+    groups = sorted(groups, key=lambda g: -n_moving[g].sum())[:num_persons]
+    groups = [g for g in groups if mass[g].sum() > 0]
+
+    def mean_x(g: List[int]) -> float:
+        return float((n[g] * cx[g]).sum() / max(n[g].sum(), 1e-9))
+
+    return sorted(groups, key=mean_x)
