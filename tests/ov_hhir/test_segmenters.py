@@ -11,17 +11,42 @@ from helpers import FIXTURES
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _cv2_one_thread():
+    import cv2
+    cv2.setNumThreads(1)
+    yield
+
+
 def _iou(a, b):
     inter = (a & b).sum((1, 2))
     union = (a | b).sum((1, 2))
     return float(np.where(union > 0, inter / np.maximum(union, 1), 1.0).mean())
 
 
+def _clip_permutation(pred, gt):
+    P = len(gt)
+    return max(itertools.permutations(range(P)), key=lambda pm: sum(_iou(pred[pm[p]], gt[p]) for p in range(P)))
+
+
 def _best_fixed_assignment(pred, gt):
     """Per-person IoU under the best *clip-level* permutation (identity swaps mid-clip are penalised)."""
-    P = len(gt)
-    best = max(itertools.permutations(range(P)), key=lambda pm: sum(_iou(pred[pm[p]], gt[p]) for p in range(P)))
-    return [_iou(pred[best[p]], gt[p]) for p in range(P)]
+    best = _clip_permutation(pred, gt)
+    return [_iou(pred[best[p]], gt[p]) for p in range(len(gt))]
+
+
+def _identity_kept(pred, gt):
+    """Fraction of frames (both people visible and found) whose own best permutation is the clip's."""
+    clip_pm = _clip_permutation(pred, gt)
+    agree = []
+    for t in range(gt.shape[1]):
+        if not (gt[:, t].any((1, 2)).all() and pred[:, t].any((1, 2)).all()):
+            continue
+        pm = _clip_permutation(pred[:, t:t + 1], gt[:, t:t + 1])
+        scores = [sum(_iou(pred[q[p], t:t + 1], gt[p, t:t + 1]) for p in range(len(gt)))
+                  for q in (pm, clip_pm)]
+        agree.append(scores[1] >= scores[0] - 1e-9)   # ties (e.g. both IoU 0) count as kept
+    return float(np.mean(agree)) if agree else 1.0
 
 
 def test_tracker_keeps_identities_through_contact():
@@ -61,7 +86,10 @@ def test_blob_mode_on_generated_clip():
 
 @pytest.mark.slow
 def test_synthetic_rendered_two_person_iou():
-    """Mean mask IoU on rendered two-person clips of the synthetic benchmark (figure in docs/ov_hhir.md)."""
+    """Issue target: mean mask IoU >= 0.5 per person on rendered two-person clips, identities kept.
+
+    First 24 two-person clips of the synthetic validation split; figures in docs/ov_hhir.md.
+    """
     import cv2
     from hhir_core.structures import VideoClip
     from hhir_ov_hhir.segmenters import OpenCVPersonSegmenter
@@ -69,7 +97,7 @@ def test_synthetic_rendered_two_person_iou():
     if not (root / "hhirchat_val.json").is_file():
         pytest.skip("synthetic_mini not generated (run any *_mini config or tools/data/make_synthetic.py)")
     val = json.loads((root / "hhirchat_val.json").read_text())
-    ious = []
+    ious, kept = [], []
     for e in val:
         gt = np.load(root / e["mask"])["masks"]
         if gt.shape[0] != 2:
@@ -83,12 +111,14 @@ def test_synthetic_rendered_two_person_iou():
             fr.append(f[..., ::-1])
         out = OpenCVPersonSegmenter().segment(VideoClip(np.stack(fr), 30.0, e["video"]), 2)
         ious.append(_best_fixed_assignment(out.masks, gt))
+        kept.append(_identity_kept(out.masks, gt))
         if len(ious) == 24:
             break
+    assert len(ious) == 24, f"only {len(ious)} two-person clips in {root}"
     mean = np.mean(ious, 0)
-    print("synthetic two-person mean IoU per person:", mean.round(3))
-    # measured 0.49 / 0.40 on 12 clips (docs/ov_hhir.md); the issue's target is 0.5 -- not yet met
-    assert mean.min() >= 0.3
+    print("synthetic two-person mean IoU per person:", mean.round(3), "identity kept:", np.round(np.mean(kept), 3))
+    assert mean.min() >= 0.5, mean                      # the issue's target (measured 0.75 / 0.67)
+    assert min(kept) >= 0.9, kept                       # no mid-clip identity swaps
 
 
 @pytest.mark.slow
