@@ -112,19 +112,25 @@ class VideoSkeletonDataset(NTUSkeletonDataset):
                 raise DataError(f"VideoSkeletonDataset: cannot read descriptions {path}: {exc}") \
                     from exc
 
-    def load_frames(self, frame_dir: str) -> np.ndarray:
-        """Sampled, resized, normalised frames of one clip: float32 ``[T,3,H,W]``."""
+    def resize_frames(self, frames: np.ndarray) -> np.ndarray:
+        """uint8 ``[T,H,W,3]`` at ``frame_size`` (unchanged when it is ``None`` or already so)."""
         import cv2
 
-        video = read_video(self.video_dir / f"{frame_dir}{self.video_ext}")
-        idx = sample_indices(len(video), self.num_frames, self.test_mode)
-        frames = video[idx]
-        if self.frame_size is not None and frames.shape[1:3] != self.frame_size:
-            h, w = self.frame_size
-            frames = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)
-                               for f in frames])
+        if self.frame_size is None or tuple(frames.shape[1:3]) == tuple(self.frame_size):
+            return frames
+        h, w = self.frame_size
+        return np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f in frames])
+
+    def normalise_frames(self, frames: np.ndarray) -> np.ndarray:
+        """uint8 ``[T,H,W,3]`` -> normalised float32 ``[T,3,H,W]``."""
         x = (frames.astype(np.float32) / 255.0 - self.mean) / self.std
         return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+
+    def load_frames(self, frame_dir: str) -> np.ndarray:
+        """Sampled, resized, normalised frames of one clip: float32 ``[T,3,H,W]``."""
+        video = read_video(self.video_dir / f"{frame_dir}{self.video_ext}")
+        idx = sample_indices(len(video), self.num_frames, self.test_mode)
+        return self.normalise_frames(self.resize_frames(video[idx]))
 
     def prepare_data(self, idx: int) -> Dict[str, Any]:
         import torch

@@ -189,7 +189,8 @@ def _prepare_tokenizer(tok):
 
 
 # --------------------------------------------------------------------------- models
-def _torch_dtype(dtype: Any):
+def torch_dtype(dtype: Any):
+    """A torch dtype from a name (``'bf16'``, ``'float32'``, ...), a dtype, or ``None`` (float32)."""
     import torch
 
     if dtype is None:
@@ -200,7 +201,7 @@ def _torch_dtype(dtype: Any):
     aliases = {"fp32": "float32", "fp16": "float16", "half": "float16", "bf16": "bfloat16"}
     name = aliases.get(name, name)
     if name not in ("float32", "float16", "bfloat16"):
-        raise HHIRError(f"unsupported LLM dtype {dtype!r}; use 'float32', 'float16' or 'bfloat16'")
+        raise HHIRError(f"unsupported dtype {dtype!r}; use 'float32', 'float16' or 'bfloat16'")
     return getattr(torch, name)
 
 
@@ -235,7 +236,8 @@ def dequantised_gguf_dir(gguf: Union[str, Path]) -> Path:
     return _atomic_materialise(final, write)
 
 
-def _offline() -> bool:
+def hub_offline() -> bool:
+    """True when ``HF_HUB_OFFLINE`` forbids downloads (load hub ids from the local cache only)."""
     return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on")
 
 
@@ -275,7 +277,7 @@ def load_causal_lm(spec: ModelSpec, dtype: Any = "float32"):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     kind, info = resolve_spec(spec)
-    tdtype = _torch_dtype(dtype)
+    tdtype = torch_dtype(dtype)
     if kind == "tiny":
         from .tiny import tiny_causal_lm
 
@@ -288,14 +290,14 @@ def load_causal_lm(spec: ModelSpec, dtype: Any = "float32"):
         return model.eval(), _prepare_tokenizer(tok)
     target = str(info["path"]) if kind == "dir" else info["name"]
     kwargs: Dict[str, Any] = dict(dtype=tdtype)
-    if kind == "hub" and _offline():
+    if kind == "hub" and hub_offline():
         kwargs["local_files_only"] = True
     try:
         tok = AutoTokenizer.from_pretrained(target, **{k: v for k, v in kwargs.items() if k != "dtype"})
         model = AutoModelForCausalLM.from_pretrained(target, **kwargs)
     except (OSError, ValueError) as exc:
         where = ("the local Hugging Face cache (HF_HUB_OFFLINE=1 forbids downloads)"
-                 if kind == "hub" and _offline() else repr(target))
+                 if kind == "hub" and hub_offline() else repr(target))
         raise ModelNotFoundError(
             f"cannot load causal LM {target!r} from {where}: {exc.__class__.__name__}: "
             f"{str(exc).splitlines()[0] if str(exc) else ''}\n"

@@ -24,7 +24,7 @@ from torch import nn
 from hhir_core.errors import ConfigError
 from hhir_core.interfaces.language_head import LanguageHead
 
-from .loading import ModelNotFoundError, _offline, _torch_dtype, minilm_dir
+from .loading import ModelNotFoundError, hub_offline, minilm_dir, torch_dtype
 
 MINILM_ALIASES = ("minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2")
 TextSpec = Union[str, os.PathLike, Mapping[str, Any]]
@@ -34,7 +34,7 @@ def _load_text_model(spec: TextSpec, dtype: Any):
     """Return ``(model, tokenizer, arch)`` with ``arch`` in {'clip', 'bert'}."""
     from transformers import AutoConfig, AutoModel, AutoTokenizer, CLIPTextModelWithProjection
 
-    tdtype = _torch_dtype(dtype)
+    tdtype = torch_dtype(dtype)
     if isinstance(spec, Mapping):
         if not spec.get("tiny"):
             raise ConfigError(f"text model spec {dict(spec)!r} needs `tiny=True` (or pass a name/path)")
@@ -42,7 +42,7 @@ def _load_text_model(spec: TextSpec, dtype: Any):
     text = os.fspath(spec)
     target = str(minilm_dir()) if text.lower() in MINILM_ALIASES else os.path.expanduser(text)
     kw: Dict[str, Any] = {}
-    if not os.path.isdir(target) and _offline():
+    if not os.path.isdir(target) and hub_offline():
         kw["local_files_only"] = True
     try:
         cfg = AutoConfig.from_pretrained(target, **kw)

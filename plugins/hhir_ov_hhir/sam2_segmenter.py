@@ -81,10 +81,6 @@ def tiny_sam2_video_config(image_size: int = 64, **overrides: Any):
     return Sam2VideoConfig(**cfg)
 
 
-def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on")
-
-
 def load_sam2_video_model(spec: ModelSpec, dtype: Any = "float32", device: str = "cpu"):
     """Resolve ``model=`` to an eval-mode, frozen ``Sam2VideoModel``.
 
@@ -98,11 +94,9 @@ def load_sam2_video_model(spec: ModelSpec, dtype: Any = "float32", device: str =
     import torch
     from transformers import Sam2VideoConfig, Sam2VideoModel
 
-    from hhir_core.llm.loading import ModelNotFoundError
+    from hhir_core.llm.loading import ModelNotFoundError, hub_offline, torch_dtype
 
-    tdtype = getattr(torch, str(dtype).replace("torch.", ""), None)
-    if not isinstance(tdtype, torch.dtype):
-        raise ConfigError(f"dtype must be a torch dtype name (float32, bfloat16, float16), got {dtype!r}")
+    tdtype = torch_dtype(dtype)
     if isinstance(spec, Sam2VideoModel):
         model = spec
     elif isinstance(spec, MappingABC):
@@ -130,9 +124,9 @@ def load_sam2_video_model(spec: ModelSpec, dtype: Any = "float32", device: str =
                                      f"Pass a folder written by save_pretrained or a hub id such as "
                                      f"{DEFAULT_MODEL!r}. {OFFLINE_HINT}")
         else:
-            target, kwargs = text, (dict(local_files_only=True) if _offline() else {})
+            target, kwargs = text, (dict(local_files_only=True) if hub_offline() else {})
             where = (f"hub id {text!r} (HF_HUB_OFFLINE=1: only the local Hugging Face cache is searched)"
-                     if _offline() else f"hub id {text!r}")
+                     if hub_offline() else f"hub id {text!r}")
         try:
             model = Sam2VideoModel.from_pretrained(target, **kwargs)
         except (OSError, ValueError) as exc:

@@ -60,31 +60,21 @@ class CachedVideoSkeletonDataset(VideoSkeletonDataset):
 
     def cached_frames(self, frame_dir: str) -> np.ndarray:
         """All frames of one clip, resized, ``uint8 [T,H,W,3]`` (decoded on first use)."""
-        import cv2
-
         path = self.video_dir / f"{frame_dir}{self.video_ext}"
         key = (str(path), self.frame_size)
         frames = _FRAMES.get(key)
         if frames is None:
-            video = read_video(path)
-            h, w = self.frame_size  # type: ignore[misc]
-            if video.shape[1:3] != (h, w):
-                video = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)
-                                  for f in video])
-            frames = np.ascontiguousarray(video)
+            frames = np.ascontiguousarray(self.resize_frames(read_video(path)))
             _FRAMES[key] = frames
         return frames
 
     def load_frames(self, frame_dir: str) -> np.ndarray:
         """Sampled, normalised frames ``float32 [T,3,H,W]`` from the in-memory cache."""
         video = self.cached_frames(frame_dir)
-        idx = sample_indices(len(video), self.num_frames, self.test_mode)
-        clip = video[idx]
+        clip = video[sample_indices(len(video), self.num_frames, self.test_mode)]
         if not self.test_mode:
             clip = self.augment_clip(clip)
-        x = (clip.astype(np.float32) / 255.0 - self.mean) / self.std
-        return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-
+        return self.normalise_frames(clip)
 
     def augment_clip(self, clip: np.ndarray) -> np.ndarray:
         """One random flip / shift / channel order for all frames ``[T,H,W,3]`` of a clip."""
