@@ -8,7 +8,13 @@ side reads ``<video_dir>/<frame_dir><video_ext>`` with OpenCV. Either side can
 be switched off (``with_video`` / ``with_skeleton``), e.g. so a video-only model
 is evaluated without skeletons, or a skeleton model trains without decoding video.
 
-Sample dict: ``imgs`` float32 ``[T,3,H,W]`` (RGB, ``(x/255 - mean)/std``),
+Frames are RGB (``frame_mode='rgb'``, default) or a *motion map*
+(``frame_mode='motion'``): per pixel, the absolute difference to the clip's temporal
+median, summed over RGB — TSN's RGB-difference / motion-energy idea. It removes the
+static background and flat clothing colours a small video model from scratch otherwise
+memorises (docs/ski.md, mini tuning log), and keeps 3 channels so any image encoder fits.
+
+Sample dict: ``imgs`` float32 ``[T,3,H,W]`` (``(x/255 - mean)/std``),
 ``keypoint`` (after the skeleton pipeline), ``label``, ``frame_dir``, and with
 ``with_description`` a reference ``text`` from ``descriptions.json``.
 """
@@ -27,6 +33,13 @@ from .ntu import NTUSkeletonDataset
 #: CLIP's RGB normalisation, the default for frames.
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+#: ``frame_mode`` values: RGB frames, or the motion map (see the module docstring).
+FRAME_MODES = ("rgb", "motion")
+#: Default normalisation of motion maps (values in ``[0, 1]``, replicated over 3
+#: channels): mean/std measured over the clips of the synthetic mini benchmark at 32 px,
+#: so a map is roughly zero-mean, unit-variance. Real footage: set ``mean``/``std``.
+MOTION_MEAN = (0.0135,) * 3
+MOTION_STD = (0.0441,) * 3
 
 
 def read_video(path: Union[str, Path]) -> np.ndarray:
@@ -51,6 +64,26 @@ def read_video(path: Union[str, Path]) -> np.ndarray:
     return np.stack(frames)
 
 
+def motion_maps(video: np.ndarray, idx: np.ndarray,
+                background: Optional[np.ndarray] = None) -> np.ndarray:
+    """Motion maps of frames ``idx`` of ``video`` (uint8 ``[T,H,W,3]``) as uint8 ``[len(idx),H,W,3]``.
+
+    Value = ``sum_c |frame_c - median_c| / 3`` (the temporal median of the whole clip is
+    the static background), the same in all three channels. ``background`` is that median
+    when the caller has it already (float32 ``[H,W,3]``).
+    """
+    if background is None:
+        background = clip_background(video)
+    diff = np.abs(video[idx].astype(np.float32) - background).sum(-1) / 3.0
+    m = np.clip(np.rint(diff), 0, 255).astype(np.uint8)
+    return np.repeat(m[..., None], 3, axis=-1)
+
+
+def clip_background(video: np.ndarray) -> np.ndarray:
+    """Temporal median of a clip, float32 ``[H,W,3]`` (its static background)."""
+    return np.median(video, axis=0).astype(np.float32)
+
+
 def sample_indices(total: int, num: int, test_mode: bool,
                    rng: Optional[np.random.Generator] = None) -> np.ndarray:
     """``num`` frame indices in ``num`` equal segments (segment centre at test time)."""
@@ -73,7 +106,9 @@ class VideoSkeletonDataset(NTUSkeletonDataset):
         num_frames: frames sampled per clip (uniform segments, random offset in
             training, centre at test time).
         frame_size: resize frames to ``size`` (int, square) or ``(H, W)``; ``None`` keeps them.
-        mean / std: per-channel normalisation of frames in ``[0, 1]`` (default CLIP's).
+        frame_mode: ``'rgb'`` frames or ``'motion'`` maps (module docstring).
+        mean / std: per-channel normalisation of frames in ``[0, 1]`` (default: CLIP's
+            for RGB, :data:`MOTION_MEAN` / :data:`MOTION_STD` for motion maps).
         with_video / with_skeleton: which modalities each sample carries.
         with_description: add ``text`` (one reference description) from
             ``descriptions_file`` next to the pickle.
@@ -81,8 +116,8 @@ class VideoSkeletonDataset(NTUSkeletonDataset):
 
     def __init__(self, *args: Any, video_dir: str = "videos", video_ext: str = ".mp4",
                  num_frames: int = 8, frame_size: Union[None, int, Sequence[int]] = None,
-                 mean: Sequence[float] = CLIP_MEAN, std: Sequence[float] = CLIP_STD,
-                 with_video: bool = True, with_skeleton: bool = True,
+                 frame_mode: str = "rgb", mean: Optional[Sequence[float]] = None,
+                 std: Optional[Sequence[float]] = None, with_video: bool = True, with_skeleton: bool = True,
                  with_description: bool = False, descriptions_file: str = "descriptions.json",
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -100,8 +135,15 @@ class VideoSkeletonDataset(NTUSkeletonDataset):
             frame_size = (frame_size, frame_size)
         self.frame_size: Optional[Tuple[int, int]] = (tuple(int(s) for s in frame_size)
                                                       if frame_size is not None else None)
-        self.mean = np.asarray(mean, dtype=np.float32)
-        self.std = np.asarray(std, dtype=np.float32)
+        if frame_mode not in FRAME_MODES:
+            raise DataError(f"VideoSkeletonDataset: frame_mode={frame_mode!r}; valid: "
+                            f"{', '.join(FRAME_MODES)}")
+        self.frame_mode = frame_mode
+        motion = frame_mode == "motion"
+        self.mean = np.asarray(mean if mean is not None else (MOTION_MEAN if motion else CLIP_MEAN),
+                               dtype=np.float32)
+        self.std = np.asarray(std if std is not None else (MOTION_STD if motion else CLIP_STD),
+                              dtype=np.float32)
         self.with_video, self.with_skeleton = with_video, with_skeleton
         self.descriptions: Optional[Dict[str, List[str]]] = None
         if with_description:
@@ -126,10 +168,19 @@ class VideoSkeletonDataset(NTUSkeletonDataset):
         x = (frames.astype(np.float32) / 255.0 - self.mean) / self.std
         return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
 
+    def select_frames(self, video: np.ndarray, idx: np.ndarray,
+                      background: Optional[np.ndarray] = None) -> np.ndarray:
+        """Frames ``idx`` of a (resized) clip as uint8 ``[T,H,W,3]``: RGB or motion maps."""
+        if self.frame_mode == "motion":
+            return motion_maps(video, idx, background)
+        return video[idx]
+
     def load_frames(self, frame_dir: str) -> np.ndarray:
         """Sampled, resized, normalised frames of one clip: float32 ``[T,3,H,W]``."""
         video = read_video(self.video_dir / f"{frame_dir}{self.video_ext}")
         idx = sample_indices(len(video), self.num_frames, self.test_mode)
+        if self.frame_mode == "motion":  # the median needs every frame (resized: cheaper)
+            return self.normalise_frames(self.select_frames(self.resize_frames(video), idx))
         return self.normalise_frames(self.resize_frames(video[idx]))
 
     def prepare_data(self, idx: int) -> Dict[str, Any]:
@@ -155,4 +206,5 @@ class VideoSkeletonDataset(NTUSkeletonDataset):
         return out
 
 
-__all__ = ["VideoSkeletonDataset", "read_video", "sample_indices", "CLIP_MEAN", "CLIP_STD"]
+__all__ = ["VideoSkeletonDataset", "read_video", "sample_indices", "motion_maps",
+           "clip_background", "FRAME_MODES", "CLIP_MEAN", "CLIP_STD", "MOTION_MEAN", "MOTION_STD"]

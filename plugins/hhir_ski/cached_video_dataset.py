@@ -20,12 +20,15 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from hhir_core.data.video_skeleton import VideoSkeletonDataset, read_video, sample_indices
+from hhir_core.data.video_skeleton import (VideoSkeletonDataset, clip_background, read_video,
+                                           sample_indices)
 from hhir_core.errors import DataError
 
 #: (video path, frame size) -> uint8 frames [T,H,W,3]; shared by every instance in the process
 #: (train and val datasets of one run, and stage 1 -> stage 2 of one tools/train.py call).
 _FRAMES: Dict[Tuple[str, Any], np.ndarray] = {}
+#: the same key -> the clip's temporal median (``frame_mode='motion'``), computed once
+_BACKGROUNDS: Dict[Tuple[str, Any], np.ndarray] = {}
 
 
 class CachedVideoSkeletonDataset(VideoSkeletonDataset):
@@ -58,20 +61,31 @@ class CachedVideoSkeletonDataset(VideoSkeletonDataset):
         self.shift = int(augment.get("shift", 0))
         self.channel_shuffle = bool(augment.get("channel_shuffle", False))
 
+    def _cache_key(self, frame_dir: str) -> Tuple[str, Any]:
+        return str(self.video_dir / f"{frame_dir}{self.video_ext}"), self.frame_size
+
     def cached_frames(self, frame_dir: str) -> np.ndarray:
         """All frames of one clip, resized, ``uint8 [T,H,W,3]`` (decoded on first use)."""
-        path = self.video_dir / f"{frame_dir}{self.video_ext}"
-        key = (str(path), self.frame_size)
+        key = self._cache_key(frame_dir)
         frames = _FRAMES.get(key)
         if frames is None:
-            frames = np.ascontiguousarray(self.resize_frames(read_video(path)))
+            frames = np.ascontiguousarray(self.resize_frames(read_video(key[0])))
             _FRAMES[key] = frames
         return frames
+
+    def cached_background(self, frame_dir: str) -> np.ndarray:
+        """The clip's temporal median at ``frame_size`` (computed on first use)."""
+        key = self._cache_key(frame_dir)
+        if key not in _BACKGROUNDS:
+            _BACKGROUNDS[key] = clip_background(self.cached_frames(frame_dir))
+        return _BACKGROUNDS[key]
 
     def load_frames(self, frame_dir: str) -> np.ndarray:
         """Sampled, normalised frames ``float32 [T,3,H,W]`` from the in-memory cache."""
         video = self.cached_frames(frame_dir)
-        clip = video[sample_indices(len(video), self.num_frames, self.test_mode)]
+        idx = sample_indices(len(video), self.num_frames, self.test_mode)
+        background = self.cached_background(frame_dir) if self.frame_mode == "motion" else None
+        clip = self.select_frames(video, idx, background)
         if not self.test_mode:
             clip = self.augment_clip(clip)
         return self.normalise_frames(clip)
@@ -94,6 +108,7 @@ class CachedVideoSkeletonDataset(VideoSkeletonDataset):
 def clear_frame_cache() -> None:
     """Drop every cached clip (frees the memory; tests use it for isolation)."""
     _FRAMES.clear()
+    _BACKGROUNDS.clear()
 
 
 __all__ = ["CachedVideoSkeletonDataset", "clear_frame_cache"]

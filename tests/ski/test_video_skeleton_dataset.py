@@ -108,3 +108,51 @@ def test_cached_dataset_augmentation_is_train_only_and_clip_consistent(tmp_path)
     with pytest.raises(DataError, match="unknown keys"):
         cvd.CachedVideoSkeletonDataset(augment=dict(rotate=10), **kw)
     cvd.clear_frame_cache()
+
+
+def test_motion_maps_keep_what_moves_and_drop_the_static_scene():
+    """A moving bright square on a coloured static background: only the square's
+    pixels differ from the temporal median, whatever the background colour."""
+    from hhir_core.data.video_skeleton import motion_maps
+
+    t, size = 9, 16
+    video = np.empty((t, size, size, 3), np.uint8)
+    video[:] = (30, 140, 200)                      # static, non-grey background
+    for f in range(t):
+        video[f, 4:8, f:f + 4] = 255               # a square moving right
+    maps = motion_maps(video, np.array([0, 4, 8]))
+    assert maps.shape == (3, size, size, 3) and maps.dtype == np.uint8
+    assert (maps == maps[..., :1]).all(), "the map is replicated over the 3 channels"
+    assert (maps[1][:4] == 0).all() and (maps[1][8:] == 0).all(), "static rows vanish"
+    expected = np.rint(np.abs(255 - np.array([30, 140, 200])).sum() / 3)
+    assert (maps[1, 4:8, 4:8, 0] == expected).all(), "the square at frame 4 is motion"
+    recoloured = video.copy()
+    recoloured[(video == (30, 140, 200)).all(-1)] = (90, 20, 60)
+    assert (motion_maps(recoloured, np.array([4]))[0][:4] == 0).all(), \
+        "a different background colour changes nothing off the mover"
+
+
+def test_frame_mode_motion_in_both_datasets_and_bad_mode_is_named(tmp_path):
+    from hhir_core.data.video_skeleton import MOTION_MEAN, VideoSkeletonDataset
+    from hhir_ski import cached_video_dataset as cvd
+
+    ann = _write_set(tmp_path)
+    pipe = [dict(type="UniformSampleFrames", clip_len=8, test_mode=True),
+            dict(type="PackSkeletonInputs")]
+    kw = dict(ann_file=str(ann), split="xsub_train", pipeline=pipe, packed=False, num_frames=4,
+              frame_size=16, test_mode=True, frame_mode="motion")
+    cvd.clear_frame_cache()
+    plain, cached = VideoSkeletonDataset(**kw), cvd.CachedVideoSkeletonDataset(**kw)
+    assert np.allclose(plain.mean, MOTION_MEAN), "motion maps get their own normalisation"
+    a, b = plain[0]["imgs"], cached[0]["imgs"]
+    assert a.shape == (4, 3, 16, 16)
+    assert torch.allclose(a, b, atol=1e-6), "cached and plain motion maps agree"
+    rgb = VideoSkeletonDataset(**dict(kw, frame_mode="rgb"))[0]["imgs"]
+    assert not torch.allclose(a, rgb), "motion maps differ from RGB frames"
+    # the test clips brighten uniformly over time: the motion is the distance to the median
+    # frame, so it grows towards both ends of the clip
+    energy = a[:, 0].mean(dim=(1, 2))
+    assert energy[0] > energy[1] and energy[-1] > energy[-2]
+    cvd.clear_frame_cache()
+    with pytest.raises(DataError, match="frame_mode='depth'"):
+        VideoSkeletonDataset(**dict(kw, frame_mode="depth"))
