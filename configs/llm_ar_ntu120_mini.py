@@ -11,6 +11,7 @@ model = {{_base_.llm_ar_mini.model}}
 train_dataloader = {{_base_.llm_ar_mini.train_dataloader}}
 val_dataloader = {{_base_.llm_ar_mini.val_dataloader}}
 train_cfg = {{_base_.llm_ar_mini.train_cfg}}
+param_scheduler = {{_base_.llm_ar_mini.param_scheduler}}
 optim_wrapper = {{_base_.llm_ar_mini.optim_wrapper}}
 default_hooks = {{_base_.llm_ar_mini.default_hooks}}
 stages = {{_base_.llm_ar_mini.stages}}

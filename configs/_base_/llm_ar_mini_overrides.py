@@ -52,6 +52,12 @@ llm_ar_mini = dict(
         dataset=dict(ann_file='ntu3d.pkl', synthetic=_mini_synthetic, classes=_mini_classes,
                      pipeline=_mini_val_pipeline)),
     train_cfg=dict(max_iters=_mini_stage2_iters, val_interval=_mini_stage2_iters),
+    # the paper config's warm-up + cosine schedule, at the mini length
+    param_scheduler=[
+        dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
+        dict(type='CosineAnnealingLR', by_epoch=False, begin=20, end=_mini_stage2_iters,
+             eta_min=0.0),
+    ],
     optim_wrapper=dict(accumulative_counts=1),
     default_hooks=dict(checkpoint=dict(interval=1000), logger=dict(interval=20)),
     stages=[
@@ -60,6 +66,7 @@ llm_ar_mini = dict(
             train_dataloader=dict(batch_size=32),
             train_cfg=dict(max_iters=_mini_stage1_iters, val_interval=_mini_stage1_iters),
             optim_wrapper=dict(accumulative_counts=1, optimizer=dict(lr=1e-3)),
+            param_scheduler=[],
             val_evaluator=dict(type='VQTokenizerMetric', num_codes=512),
         )),
         dict(name='llm', cfg=dict(model=dict(train_stage='llm'))),

@@ -232,6 +232,51 @@ class RandomRotation(BaseTransform):
         return results
 
 
+#: (left, right) joint pairs, 0-based, per layout: what a mirror image swaps
+LEFT_RIGHT = {
+    "nturgb+d": ((4, 8), (5, 9), (6, 10), (7, 11), (12, 16), (13, 17), (14, 18), (15, 19),
+                 (21, 23), (22, 24)),
+    "coco": ((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)),
+}
+
+
+class RandomFlip(BaseTransform):
+    """Mirror the skeleton (negate X, swap left and right joints) with probability ``prob``.
+
+    Why: a left-handed subject's wave is a right-handed one's mirror image; the
+    flip shows a model both from every clip (pyskl's ``Flip`` for pose does the
+    same). Use after ``NormalizeSkeleton3D``/``2D`` so X is the body's left-right
+    axis (a mirror in any frame is still a valid mirror image). 2-D keypoints in
+    pixels: give ``img_width`` to flip about the image centre instead of X = 0.
+    Absent joints (zeros) stay zero; scores are swapped with their joints.
+    """
+
+    def __init__(self, prob: float = 0.5, layout: str = "nturgb+d",
+                 img_width: Optional[float] = None) -> None:
+        if layout not in LEFT_RIGHT:
+            raise DataError(f"RandomFlip: unknown layout {layout!r}; known: {', '.join(LEFT_RIGHT)}")
+        self.prob, self.layout, self.img_width = float(prob), layout, img_width
+        self.order = np.arange(max(max(pair) for pair in LEFT_RIGHT[layout]) + 1)
+        for left, right in LEFT_RIGHT[layout]:
+            self.order[left], self.order[right] = right, left
+
+    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
+        if np.random.rand() >= self.prob:
+            return results
+        kp = np.asarray(results["keypoint"], dtype=np.float32)
+        if kp.shape[2] != len(self.order):
+            raise DataError(f"RandomFlip(layout={self.layout!r}) expects {len(self.order)} joints, "
+                            f"sample {results.get('frame_dir')!r} has {kp.shape[2]}")
+        mask = np.abs(kp).sum(-1, keepdims=True) > 0
+        kp = kp.copy()
+        kp[..., 0] = (self.img_width - kp[..., 0]) if self.img_width is not None else -kp[..., 0]
+        kp = (kp * mask)[:, :, self.order]
+        results["keypoint"] = kp.astype(np.float32)
+        if "keypoint_score" in results:
+            results["keypoint_score"] = np.asarray(results["keypoint_score"])[:, :, self.order]
+        return results
+
+
 class PadPersons(BaseTransform):
     """Pad (zeros, or ``mode='loop'`` repeats person 0) or truncate to ``num_person`` bodies."""
 
@@ -363,5 +408,5 @@ class PackSkeletonInputs(BaseTransform):
 
 
 __all__ = ["BaseTransform", "NormalizeSkeleton3D", "NormalizeSkeleton2D", "UniformSampleFrames",
-           "RandomRotation", "PadPersons", "SkeletonFeatures", "ToTensor", "PackSkeletonInputs",
-           "BONES"]
+           "RandomRotation", "RandomFlip", "PadPersons", "SkeletonFeatures", "ToTensor",
+           "PackSkeletonInputs", "BONES", "LEFT_RIGHT"]

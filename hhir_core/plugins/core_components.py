@@ -14,6 +14,7 @@ CORE_COMPONENTS = [
     ("transform", "NormalizeSkeleton2D", "hhir_core.data.transforms:NormalizeSkeleton2D"),
     ("transform", "UniformSampleFrames", "hhir_core.data.transforms:UniformSampleFrames"),
     ("transform", "RandomRotation", "hhir_core.data.transforms:RandomRotation"),
+    ("transform", "RandomFlip", "hhir_core.data.transforms:RandomFlip"),
     ("transform", "PadPersons", "hhir_core.data.transforms:PadPersons"),
     ("transform", "SkeletonFeatures", "hhir_core.data.transforms:SkeletonFeatures"),
     ("transform", "ToTensor", "hhir_core.data.transforms:ToTensor"),

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from hhir_core.data.transforms import (BONES, NormalizeSkeleton2D, NormalizeSkeleton3D,
+from hhir_core.data.transforms import (BONES, NormalizeSkeleton2D, NormalizeSkeleton3D, RandomFlip,
                                        PackSkeletonInputs, PadPersons, RandomRotation,
                                        SkeletonFeatures, ToTensor, UniformSampleFrames)
 from hhir_core.errors import DataError
@@ -114,6 +114,33 @@ def test_random_rotation_preserves_lengths_and_zeros() -> None:
     out2 = RandomRotation(max_angle=45)(dict(keypoint=kp2.copy()))["keypoint"]
     np.testing.assert_allclose(np.linalg.norm(out2, axis=-1), np.linalg.norm(kp2, axis=-1),
                                rtol=1e-5)
+
+
+def test_random_flip_mirrors_and_swaps_sides() -> None:
+    """A raised right hand becomes a raised left hand on the other side of the body."""
+    kp = body(m=2)
+    kp[1] = 0                                           # absent second person
+    kp[0, :, 11] = (0.3, 0.0, 1.5)                      # right hand up, on the right (+X)
+    kp[0, :, 7] = (-0.3, 0.0, 0.2)                      # left hand down, on the left
+    out = RandomFlip(prob=1.0)(dict(keypoint=kp.copy()))["keypoint"]
+    np.testing.assert_allclose(out[0, :, 7], np.broadcast_to((-0.3, 0.0, 1.5), (30, 3)))
+    np.testing.assert_allclose(out[0, :, 11], np.broadcast_to((0.3, 0.0, 0.2), (30, 3)))
+    np.testing.assert_allclose(out[0, :, 0, 0], -kp[0, :, 0, 0])   # spine joints: X negated
+    assert not out[1].any(), "absent persons stay zero"
+    twice = RandomFlip(prob=1.0)(dict(keypoint=out.copy()))["keypoint"]
+    np.testing.assert_allclose(twice, kp, atol=1e-6)
+    never = RandomFlip(prob=0.0)(dict(keypoint=kp.copy()))["keypoint"]
+    np.testing.assert_array_equal(never, kp)
+    kp2 = np.random.rand(1, 4, 17, 2).astype(np.float32) * 100
+    scores = np.arange(17, dtype=np.float32)[None, None].repeat(4, 1)
+    r = RandomFlip(prob=1.0, layout="coco", img_width=100)(dict(keypoint=kp2.copy(),
+                                                                 keypoint_score=scores))
+    np.testing.assert_allclose(r["keypoint"][0, :, 5, 0], 100 - kp2[0, :, 6, 0], rtol=1e-5)
+    assert r["keypoint_score"][0, 0, 5] == 6, "scores follow their joints"
+    with pytest.raises(DataError, match="expects 25 joints"):
+        RandomFlip(prob=1.0)(dict(keypoint=kp2, frame_dir="x"))
+    with pytest.raises(DataError, match="unknown layout"):
+        RandomFlip(layout="smpl")
 
 
 def test_pad_persons() -> None:

@@ -52,6 +52,11 @@ def test_paper_config_carries_paper_values():
     assert cfg.train_cfg.max_iters == 75000 and cfg.optim_wrapper.optimizer.lr == 3e-3
     assert cfg.train_dataloader.batch_size == 4 and cfg.optim_wrapper.accumulative_counts == 64
     assert m.get("llm_layers") is None
+    # schedule (not in the paper; documented choice): stage 1 constant, stage 2 warm-up + cosine
+    assert stage1["cfg"]["param_scheduler"] == []
+    warm, cos = cfg.param_scheduler
+    assert warm.type == "LinearLR" and warm.end == cos.begin == 75000 // 50
+    assert cos.type == "CosineAnnealingLR" and cos.end == 75000
     xset = _load(CFG / "llm_ar_ntu120_xset.py")
     assert xset.train_dataloader.dataset.split == "xset_train"
     assert xset.val_dataloader.dataset.split == "xset_val"
@@ -92,6 +97,10 @@ def test_mini_config_is_paper_plus_overrides():
     for key in ("model", "train_dataloader", "val_dataloader", "train_cfg", "optim_wrapper",
                 "stages", "default_hooks", "val_evaluator", "custom_hooks"):
         assert mini[key] == paper[key], key
+    # the mini schedule follows the mini length: a stage-2 cosine ending at the last stage-2
+    # iteration, and no stage-2 scheduler leaking into stage 1
+    assert mini.param_scheduler[-1].end == mini.train_cfg.max_iters
+    assert mini.stages[0]["cfg"]["param_scheduler"] == []
     assert mini.model.llm.model == "smollm2" and mini.model.tokenizer.num_codes == 512
     unseen = _load(CFG / "llm_ar_ntu120_unseen_mini.py")
     assert not set(unseen.model.classes) & set(unseen.model.eval_classes)

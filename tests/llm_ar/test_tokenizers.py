@@ -99,3 +99,31 @@ def test_mmd_pulls_codebook_towards_llm_embeddings():
     assert loss.item() < 0.3 * first
     with pytest.raises(ConfigError, match="llm_dim"):
         tok.set_reference_embeddings(torch.randn(10, 5))
+
+
+@pytest.mark.parametrize("cls", [HyperbolicVQTokenizer, ContinuousTokenizer])
+def test_latent_norm_centres_latents_and_unknown_value_is_named(cls):
+    """latent_norm='batch' standardises every latent channel (so latents stop sharing one
+    direction), scaled by 1/sqrt(D) so the expected norm is 1, inside the Poincaré ball."""
+    torch.manual_seed(0)
+    x = torch.randn(64, 16, 12) + 3.0            # a common offset: raw latents share a direction
+    plain = cls.tiny(latent_norm="none")
+    normed = cls.tiny(latent_norm="batch")
+    normed.load_state_dict(plain.state_dict(), strict=False)   # same encoder weights
+    z_plain = plain.encode(x)[0]
+    z = normed.encode(x)[0]                                    # training mode: batch statistics
+    flat = z.reshape(-1, z.shape[-1])
+    assert flat.mean(0).abs().max() < 1e-4
+    assert torch.allclose(flat.std(0, unbiased=False) * z.shape[-1] ** 0.5,
+                          torch.ones(z.shape[-1]), atol=1e-2)
+    cos = torch.nn.functional.cosine_similarity
+
+    def mean_cos(t):
+        t = t.reshape(-1, t.shape[-1])
+        return cos(t[:, None], t[None], dim=-1).mean()
+
+    assert mean_cos(z) < mean_cos(z_plain)
+    normed.eval()                                              # eval: running statistics
+    assert torch.isfinite(normed.encode(x)[0]).all()
+    with pytest.raises(ConfigError, match="latent_norm='layer'"):
+        cls.tiny(latent_norm="layer")
