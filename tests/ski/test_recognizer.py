@@ -129,3 +129,25 @@ def test_config_errors(tiny_text):
     m = _model(tiny_text, phase="video_clip")
     with pytest.raises(DataError, match="imgs"):
         m(mode="loss", label=torch.zeros(2, dtype=torch.long))
+
+
+@pytest.mark.parametrize("encoder", ["STGCNEncoder", "AAGCNEncoder"])
+def test_skeleton_clip_with_the_mmaction2_bridge_encoders(tiny_text, encoder):
+    """SkeletonCLIP takes any skeleton BranchEncoder by config: the mmaction2 ST-GCN/AAGCN
+    bridge trains (its weights get gradients) and predicts over the unseen classes."""
+    pytest.importorskip("mmaction")
+    from hhir_ski.recognizer import SKIRecognizer
+
+    torch.manual_seed(0)
+    cfg = _cfg(phase="skeleton_clip")
+    cfg["skeleton"] = dict(encoder=dict(type=encoder, base_channels=8, num_stages=3,
+                                        inflate_stages=[3], down_stages=[3]),
+                           template="a skeleton of {}.")
+    m = SKIRecognizer(text_encoder=tiny_text, **cfg)
+    losses = m(mode="loss", **_batch())
+    losses["loss_skeleton"].backward()
+    grads = [p.grad for p in m.skeleton.encoder.parameters() if p.requires_grad]
+    assert grads and all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert sum(float(g.abs().sum()) for g in grads) > 0
+    preds = m.eval()(mode="predict", **_batch())
+    assert preds[0]["pred_scores"].shape == (3,) and 0 <= preds[0]["pred_label"] < 3
