@@ -42,6 +42,12 @@ llm_ar_mini = dict(
         llm=dict(model='smollm2', dtype='float32', gradient_checkpointing=False),
         mmd_samples=512,
         llm_layers=_mini_llm_layers,
+        # the paper's option of K new vocabulary tokens initialised from the codes, trainable,
+        # instead of splicing the frozen code vectors: with 8 LLM blocks and 400 steps the
+        # spliced vectors underfit (train ~ val ~ 47 %), the trainable code embeddings fit
+        # (57-59 % val; docs/llm_ar.md). The no-discretisation ablation has no codes and
+        # splices its latents (the recognizer says so in a warning).
+        token_mode='vocab',
     ),
     train_dataloader=dict(
         batch_size=32, num_workers=1, persistent_workers=True,

@@ -20,6 +20,7 @@ them), evaluation lists every evaluation class (``eval_classes``).
 from __future__ import annotations
 
 import difflib
+import logging
 import random
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -117,7 +118,9 @@ class LLMARRecognizer(BaseModel):
         predict_mode: ``'score'`` (class-name log-likelihood) or ``'generate'``.
         score_reduction: ``'sum'`` or ``'mean'`` (per-token) log-likelihood.
         token_mode: ``'embeds'`` (code vectors spliced into ``inputs_embeds``) or
-            ``'vocab'`` (K new vocabulary tokens initialised from the codes).
+            ``'vocab'`` (K new vocabulary tokens initialised from the codes). A tokenizer
+            without a codebook (``ContinuousTokenizer``, the no-discretisation ablation) has
+            no codes to turn into tokens: ``'vocab'`` then splices its latents, with a warning.
         codebook_init: ``'random'`` or ``'llm'`` (sample of the LLM's word embeddings).
         mmd_samples: LLM word embeddings kept for the MMD loss.
         max_new_tokens: generation length in ``'generate'`` mode.
@@ -154,9 +157,17 @@ class LLMARRecognizer(BaseModel):
         self.candidate_in_prompt = candidate_in_prompt
         self.train_list_size = train_list_size
         self.predict_mode, self.score_reduction = predict_mode, score_reduction
-        self.token_mode, self.max_new_tokens = token_mode, max_new_tokens
+        self.max_new_tokens = max_new_tokens
         self._rng = random.Random(seed)
 
+        if token_mode == "vocab" and not str(tokenizer.get("type", "")).endswith("VQTokenizer"):
+            from mmengine.logging import print_log
+
+            print_log(f"model.token_mode='vocab' needs codes; {tokenizer.get('type')} has none, "
+                      "so its latents are spliced into inputs_embeds (token_mode='embeds')",
+                      logger="current", level=logging.WARNING)
+            token_mode = "embeds"
+        self.token_mode = token_mode
         self.head = self._build_head(llm, token_mode, tokenizer)
         if llm_layers is not None:
             truncate_decoder_layers(self.head, int(llm_layers))
@@ -204,9 +215,6 @@ class LLMARRecognizer(BaseModel):
             raise ConfigError(
                 f"model.tokenizer.llm_dim={cfg['llm_dim']} but the LLM's word embeddings are "
                 f"{dim}-d; set model.tokenizer.llm_dim={dim} (or None to follow the LLM)")
-        if self.token_mode == "vocab" and not cfg.get("type", "").endswith("VQTokenizer"):
-            raise ConfigError("model.token_mode='vocab' needs a codebook tokenizer "
-                              "(HyperbolicVQTokenizer / EuclideanVQTokenizer)")
         return _build("tokenizer", cfg)
 
     def train(self, mode: bool = True) -> "LLMARRecognizer":

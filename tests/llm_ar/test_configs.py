@@ -190,7 +190,10 @@ def test_ablation_runs_one_iteration_per_stage(path, small_synthetic):
             if "full_finetune" in path.stem:
                 assert any("lora" not in n and n.startswith("head.llm") for n in before)
             else:
-                assert all("lora_" in n for n in before)
+                # LoRA, plus the added code-token embeddings in vocab mode
+                assert all("lora_" in n or n == "head.new_token_embeds" for n in before)
+                assert any("lora_" in n for n in before)
+                assert ("head.new_token_embeds" in before) == (model.token_mode == "vocab")
         state = model.state_dict()
     ds = DATASETS.build(scfg.val_dataloader.dataset)
     pred = model.val_step(default_collate([ds[i] for i in range(2)]))

@@ -71,6 +71,20 @@ def test_generate_mode_vocab_tokens_and_candidate_prompt():
     assert len(pred) == 3 and "pred_text" in pred[0] and pred[0]["pred_scores"].shape == (3,)
 
 
+def test_vocab_mode_without_a_codebook_splices_latents():
+    """The no-discretisation ablation under a vocab-mode config: no codes to add as tokens,
+    so the continuous latents are spliced (said in a warning), and stage 2 still trains."""
+    tok = dict(type="ContinuousTokenizer", in_channels=2 * 25 * 3, hidden=32, depth=1)
+    m = LLMARRecognizer.tiny(train_stage="llm", token_mode="vocab", tokenizer=tok)
+    assert m.token_mode == "embeds" and not getattr(m.head, "new_token_names", [])
+    m.on_stage_start()
+    m(X, Y, mode="loss")["loss_lm"].backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for n, p in m.named_parameters()
+               if "lora_B" in n)
+    vq = LLMARRecognizer.tiny(train_stage="llm", token_mode="vocab")
+    assert vq.token_mode == "vocab", "codebook tokenizers keep vocab mode"
+
+
 def test_match_class():
     names = ["hand waving", "punching/slapping other person", "clapping"]
     assert match_class("Clapping.", names) == 2
