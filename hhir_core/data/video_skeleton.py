@@ -117,7 +117,8 @@ class VideoSkeletonDataset(NTUSkeletonDataset):
     def __init__(self, *args: Any, video_dir: str = "videos", video_ext: str = ".mp4",
                  num_frames: int = 8, frame_size: Union[None, int, Sequence[int]] = None,
                  frame_mode: str = "rgb", mean: Optional[Sequence[float]] = None,
-                 std: Optional[Sequence[float]] = None, with_video: bool = True, with_skeleton: bool = True,
+                 std: Optional[Sequence[float]] = None,
+                 with_video: bool = True, with_skeleton: bool = True,
                  with_description: bool = False, descriptions_file: str = "descriptions.json",
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

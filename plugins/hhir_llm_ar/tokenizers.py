@@ -41,7 +41,7 @@ class _LatentStandardiser(nn.Module):
 
     Why: the conv encoder's raw latents share one dominant direction (ReLU features plus a
     bias: mean pairwise cosine ≈ 0.98 on the mini setting), so every code looks alike to the
-    LLM after its RMSNorm and stage 2 cannot even fit the training set; centred latents spread
+    LLM after its RMSNorm and stage 2 underfits; centred latents spread
     the codebook over directions (docs/llm_ar.md, tuning log).
     """
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from hhir_core.data.transforms import (BONES, NormalizeSkeleton2D, NormalizeSkeleton3D, RandomFlip,
-                                       PackSkeletonInputs, PadPersons, RandomRotation,
+from hhir_core.data.transforms import (BONES, NormalizeSkeleton2D, NormalizeSkeleton3D,
+                                       PackSkeletonInputs, PadPersons, RandomFlip, RandomRotation,
                                        SkeletonFeatures, ToTensor, UniformSampleFrames)
 from hhir_core.errors import DataError
 from hhir_core.registry import resolve
