@@ -75,8 +75,9 @@ model = dict(
                    mmd=dict(num_samples=2048),
                    # not in the paper: standardise each latent channel before quantisation. The
                    # conv encoder's raw latents share one direction (mean pairwise cosine 0.98
-                   # on the mini setting), so every code looked alike to the LLM; standardised,
-                   # the mini's top-1 went from 46.8 to 57-59 % (docs/llm_ar.md).
+                   # on the mini setting), so every code looked alike to the LLM. Together with
+                   # the mini's vocabulary tokens its top-1 went from 46.8 to 57-59 %
+                   # (docs/llm_ar.md; standardisation alone was not run end to end).
                    latent_norm='batch'),
     llm=dict(model=llm_name, lora=lora, dtype='bfloat16', gradient_checkpointing=True),
     prompt='Given a sequence of action tokens <tokens>, please predict the corresponding action.',
