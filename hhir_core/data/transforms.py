@@ -255,8 +255,10 @@ class RandomFlip(BaseTransform):
                  img_width: Optional[float] = None) -> None:
         if layout not in LEFT_RIGHT:
             raise DataError(f"RandomFlip: unknown layout {layout!r}; known: {', '.join(LEFT_RIGHT)}")
+        from .video_pose import LAYOUTS  # joint count per layout (one place)
+
         self.prob, self.layout, self.img_width = float(prob), layout, img_width
-        self.order = np.arange(max(max(pair) for pair in LEFT_RIGHT[layout]) + 1)
+        self.order = np.arange(LAYOUTS[layout])
         for left, right in LEFT_RIGHT[layout]:
             self.order[left], self.order[right] = right, left
 
@@ -270,8 +272,7 @@ class RandomFlip(BaseTransform):
         mask = np.abs(kp).sum(-1, keepdims=True) > 0
         kp = kp.copy()
         kp[..., 0] = (self.img_width - kp[..., 0]) if self.img_width is not None else -kp[..., 0]
-        kp = (kp * mask)[:, :, self.order]
-        results["keypoint"] = kp.astype(np.float32)
+        results["keypoint"] = (kp * mask)[:, :, self.order]
         if "keypoint_score" in results:
             results["keypoint_score"] = np.asarray(results["keypoint_score"])[:, :, self.order]
         return results

@@ -180,9 +180,9 @@ class VideoSkeletonDataset(NTUSkeletonDataset):
         """Sampled, resized, normalised frames of one clip: float32 ``[T,3,H,W]``."""
         video = read_video(self.video_dir / f"{frame_dir}{self.video_ext}")
         idx = sample_indices(len(video), self.num_frames, self.test_mode)
-        if self.frame_mode == "motion":  # the median needs every frame (resized: cheaper)
-            return self.normalise_frames(self.select_frames(self.resize_frames(video), idx))
-        return self.normalise_frames(self.resize_frames(video[idx]))
+        if self.frame_mode == "rgb":  # resize only the sampled frames; motion needs them all
+            video, idx = video[idx], np.arange(len(idx))
+        return self.normalise_frames(self.select_frames(self.resize_frames(video), idx))
 
     def prepare_data(self, idx: int) -> Dict[str, Any]:
         import torch
