@@ -45,7 +45,7 @@ llm_ar_mini = dict(
         # the paper's option of K new vocabulary tokens initialised from the codes, trainable,
         # instead of splicing the frozen code vectors: with 8 LLM blocks and 400 steps the
         # spliced vectors underfit (train ~ val ~ 47 %), the trainable code embeddings fit
-        # (57-59 % val; docs/llm_ar.md). The no-discretisation ablation has no codes and
+        # (68 % val; docs/llm_ar.md). The no-discretisation ablation has no codes and
         # splices its latents (the recognizer says so in a warning).
         token_mode='vocab',
     ),

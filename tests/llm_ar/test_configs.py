@@ -39,6 +39,7 @@ def test_paper_config_carries_paper_values():
     assert tok.llm_dim == 5120 and tok.num_codes == 512 and tok.curvature == 1.0
     assert tok.loss_weights.embedding == 0.02 and tok.loss_weights.commitment == 0.2
     assert all(tok.loss_weights[k] > 0 for k in ("zipf", "context", "mmd"))
+    assert tok.latent_norm == "none", "the paper quantises the raw encoder latents"
     assert m.prompt == ("Given a sequence of action tokens <tokens>, please predict the "
                         "corresponding action.")
     stage1, stage2 = cfg.stages
