@@ -13,8 +13,8 @@ _mini_synthetic = {{_base_.synthetic_mini}}
 _mini_classes = [0, 7, 8, 9, 22, 23, 26, 30, 39, 42, 43, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58,
                  59]
 _mini_clip_len = 32          # synthetic clips are 40-72 frames -> 8 action tokens
-_mini_stage1_iters = 1200    # ~37 passes over the 1 045 training clips (batch 32)
-_mini_stage2_iters = 400     # ~12 passes (batch 32); the paper's stage-2 lr 3e-3 is kept
+_mini_stage1_iters = 1000    # ~31 passes over the 1 045 training clips (batch 32)
+_mini_stage2_iters = 340     # ~10 passes (batch 32); the paper's stage-2 lr 3e-3 is kept
 # SmolLM2's first 8 of 30 decoder blocks: the 2-core budget (both stages + evaluation of
 # 955 validation clips against 22 class names in < 20 min); set None for the whole LLM
 _mini_llm_layers = 8
