@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ..errors import DataError
+from .video_pose import LAYOUTS
 
 #: bone pairs (child, parent), 0-based, per layout (from mmaction2's JointToBone)
 BONES = {
@@ -255,8 +256,6 @@ class RandomFlip(BaseTransform):
                  img_width: Optional[float] = None) -> None:
         if layout not in LEFT_RIGHT:
             raise DataError(f"RandomFlip: unknown layout {layout!r}; known: {', '.join(LEFT_RIGHT)}")
-        from .video_pose import LAYOUTS  # joint count per layout (one place)
-
         self.prob, self.layout, self.img_width = float(prob), layout, img_width
         self.order = np.arange(LAYOUTS[layout])
         for left, right in LEFT_RIGHT[layout]:

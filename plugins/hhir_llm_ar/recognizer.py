@@ -86,6 +86,14 @@ def _build(role: str, cfg: Dict[str, Any]) -> Any:
     return build(role, cfg)
 
 
+def _tokenizer_class(cfg: Dict[str, Any]) -> type:
+    """The class ``cfg['type']`` names (or is), without building it."""
+    from hhir_core.registry import resolve
+
+    kind = cfg.get("type")
+    return kind if isinstance(kind, type) else resolve("tokenizer", str(kind))
+
+
 def match_class(text: str, class_names: Sequence[str]) -> int:
     """Index of the class a generated ``text`` names (exact, containment, then fuzzy)."""
     t = text.strip().strip(".").lower()
@@ -160,7 +168,7 @@ class LLMARRecognizer(BaseModel):
         self.max_new_tokens = max_new_tokens
         self._rng = random.Random(seed)
 
-        if token_mode == "vocab" and not str(tokenizer.get("type", "")).endswith("VQTokenizer"):
+        if token_mode == "vocab" and not getattr(_tokenizer_class(tokenizer), "quantized", False):
             from mmengine.logging import print_log
 
             print_log(f"model.token_mode='vocab' needs codes; {tokenizer.get('type')} has none, "

@@ -41,8 +41,8 @@ class _LatentStandardiser(nn.Module):
 
     Why: the conv encoder's raw latents share one dominant direction (ReLU features plus a
     bias: mean pairwise cosine ≈ 0.98 on the mini setting), so every code looks alike to the
-    LLM after its RMSNorm and stage 2 underfits; centred latents spread
-    the codebook over directions (docs/llm_ar.md, tuning log).
+    LLM after its RMSNorm; centred latents spread the codebook over directions. Off by
+    default: with vocabulary tokens it cost the mini setting 10 points (docs/llm_ar.md).
     """
 
     def __init__(self, dim: int) -> None:
