@@ -21,9 +21,9 @@ from hhir_core.interfaces.language_head import LanguageHead
 
 from .loading import ModelSpec, load_causal_lm
 from .lora import apply_lora
-from .prompting import (Conversation, Piece, PromptBuilder, PromptLike, SoftTokens, chat_pieces,
-                        plain_pieces, prompt_pieces, answer_text)
-from .scoring import score_candidates
+from .prompting import (IGNORE_INDEX, Conversation, Piece, PromptBuilder, PromptLike, SoftTokens,
+                        answer_text, chat_pieces, plain_pieces, prompt_pieces)
+from .scoring import decoder_and_head, score_candidates
 
 NEW_TOKENS_FILE = "new_tokens.safetensors"
 
@@ -177,9 +177,19 @@ class CausalLMHead(nn.Module, LanguageHead):
         batch = self.prompts.build(samples, soft_tokens, padding_side="right", device=self.device)
         if bool((batch.labels >= self.base_vocab).any()):
             raise HHIRError("answers may not contain added vocabulary tokens (they are input-only)")
-        out = self.llm(inputs_embeds=batch.inputs_embeds, attention_mask=batch.attention_mask,
-                       position_ids=batch.position_ids, labels=batch.labels, use_cache=False)
-        return {"loss": out.loss}
+        kw = dict(inputs_embeds=batch.inputs_embeds, attention_mask=batch.attention_mask,
+                  position_ids=batch.position_ids, use_cache=False)
+        split = decoder_and_head(self.llm)
+        if split is None:
+            return {"loss": self.llm(**kw, labels=batch.labels).loss}
+        # the output layer only where a label is predicted (token t+1 at position t): the
+        # same mean cross-entropy as ``labels=``, without the ``[B, T, vocab]`` logits
+        decoder, head = split
+        hidden = decoder(**kw).last_hidden_state[:, :-1]
+        targets = batch.labels[:, 1:]
+        scored = targets != IGNORE_INDEX
+        logits = head(hidden[scored]).float()
+        return {"loss": nn.functional.cross_entropy(logits, targets[scored])}
 
     def forward(self, prompts: Sequence[str], answers: Sequence[str],
                 soft_tokens: Optional[SoftTokens] = None) -> Dict[str, torch.Tensor]:

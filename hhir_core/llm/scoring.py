@@ -26,12 +26,13 @@ def _expand_cache(cache: Any, repeats: int):
     return DynamicCache(ddp_cache_data=data)
 
 
-def _decoder_and_head(model: Any):
+def decoder_and_head(model: Any):
     """``(decoder, lm_head)`` when logits are exactly ``lm_head(decoder(...))``, else ``None``.
 
-    Why: scoring needs log-probs only at the few real candidate positions; running
-    the output layer (``D x 49k`` here, ``5120 x 32k`` for LLaMA-13B) on padded
-    positions dominated the cost. Models that post-process logits (soft-capping,
+    Why: scoring and the answer-token loss need log-probs only at a few positions
+    (candidate / answer tokens); running the output layer (``D x 49k`` here,
+    ``5120 x 32k`` for LLaMA-13B) on every prompt and padded position dominated
+    the cost. Models that post-process logits (soft-capping,
     logit scales) fall back to the full forward.
     """
     cfg = getattr(model, "config", None)
@@ -96,7 +97,7 @@ def score_candidates(model: Any, prompt: LLMBatch, candidates: Sequence[Sequence
     cache = out.past_key_values
     first_logp = torch.log_softmax(out.logits[:, -1].float(), -1)  # [B, V]
     next_pos = prompt.position_ids[:, -1] + 1  # [B]
-    split = _decoder_and_head(model)
+    split = decoder_and_head(model)
     scores = torch.empty(B, K, dtype=torch.float32, device=dev)
     for idx in _length_chunks([len(c) for c in candidates], chunk_size):
         cands = [candidates[k] for k in idx]

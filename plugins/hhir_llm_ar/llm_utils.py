@@ -1,20 +1,13 @@
-"""CPU-budget helpers around :class:`hhir_core.llm.CausalLMHead` used by the mini configs.
+"""CPU-budget helper around :class:`hhir_core.llm.CausalLMHead` used by the mini configs.
 
-* :func:`truncate_decoder_layers` keeps the first ``n`` decoder blocks of the LLM
-  (a "model size" change for CPUs; the paper-faithful configs never use it).
-* :func:`answer_only_lm_loss` is the head's answer-token cross-entropy computed
-  with the output layer applied only where there is a label. The output layer of
-  SmolLM2 (49k × 576) is about a fifth of its compute per token, and only the
-  ~5 answer tokens of a ~30-token LLM-AR prompt are trained; same value as
-  ``head(prompts, answers, soft_tokens)["loss"]`` (checked in the tests).
+:func:`truncate_decoder_layers` keeps the first ``n`` decoder blocks of the LLM
+(a "model size" change for CPUs; the paper-faithful configs never use it).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
-import torch
-import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import nn
 
 from hhir_core.errors import ConfigError
 
@@ -39,21 +32,4 @@ def truncate_decoder_layers(head: Any, num_layers: int) -> None:
         cfg.layer_types = list(cfg.layer_types)[:num_layers]
 
 
-def answer_only_lm_loss(head: Any, prompts: Sequence[str], answers: Sequence[str],
-                        soft_tokens: Optional[Mapping[str, Tensor]]) -> Tensor:
-    """Mean cross-entropy over answer (+EOS) tokens; logits only at labelled positions."""
-    from hhir_core.llm.prompting import IGNORE_INDEX, plain_pieces
-
-    eos = head.tokenizer.eos_token_id
-    batch = head.prompts.build([plain_pieces(p, a, eos) for p, a in zip(prompts, answers)],
-                               soft_tokens, padding_side="right", device=head.device)
-    base = _base_model(head.llm)
-    hidden = base.model(inputs_embeds=batch.inputs_embeds, attention_mask=batch.attention_mask,
-                        position_ids=batch.position_ids, use_cache=False).last_hidden_state
-    target = batch.labels[:, 1:]
-    keep = target != IGNORE_INDEX
-    logits = base.lm_head(hidden[:, :-1][keep])
-    return F.cross_entropy(logits.float(), target[keep])
-
-
-__all__ = ["truncate_decoder_layers", "answer_only_lm_loss"]
+__all__ = ["truncate_decoder_layers"]

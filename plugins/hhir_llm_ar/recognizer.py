@@ -30,7 +30,7 @@ from torch import Tensor, nn
 
 from hhir_core.errors import ConfigError, DataError
 
-from .llm_utils import answer_only_lm_loss, truncate_decoder_layers
+from .llm_utils import truncate_decoder_layers
 
 PROMPT = "Given a sequence of action tokens <tokens>, please predict the corresponding action."
 CANDIDATE_PROMPT = ("Given a sequence of action tokens <tokens>, please predict the corresponding "
@@ -134,8 +134,6 @@ class LLMARRecognizer(BaseModel):
         max_new_tokens: generation length in ``'generate'`` mode.
         llm_layers: keep only the first ``llm_layers`` decoder blocks (CPU budget of
             the mini configs; ``None`` = the whole LLM).
-        fast_loss: compute the LM loss with the output layer only at answer tokens
-            (same value, less compute; ``False`` uses ``head(...)`` directly).
     """
 
     def __init__(self, tokenizer: Dict[str, Any], llm: Dict[str, Any],
@@ -145,7 +143,7 @@ class LLMARRecognizer(BaseModel):
                  predict_mode: str = "score", score_reduction: str = "sum",
                  token_mode: str = "embeds", codebook_init: str = "random",
                  mmd_samples: int = 1024, max_new_tokens: int = 16, seed: int = 0,
-                 llm_layers: Optional[int] = None, fast_loss: bool = True,
+                 llm_layers: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         for key, value, valid in (("train_stage", train_stage, STAGES),
@@ -179,7 +177,6 @@ class LLMARRecognizer(BaseModel):
         self.head = self._build_head(llm, token_mode, tokenizer)
         if llm_layers is not None:
             truncate_decoder_layers(self.head, int(llm_layers))
-        self.fast_loss = bool(fast_loss) and hasattr(self.head, "prompts")
         self.tokenizer = self._build_tokenizer(tokenizer)
         if not getattr(self.tokenizer, "input_kind", "") == "skeleton":
             raise ConfigError(f"model.tokenizer.type={tokenizer.get('type')!r} does not take raw "
@@ -305,8 +302,6 @@ class LLMARRecognizer(BaseModel):
         prompts = self._prompts(len(labels), labels.tolist(), self.class_names, True, tok_out.ids)
         answers = [self.class_names[int(i)] for i in labels]
         soft = self._soft_tokens(tok_out)
-        if self.fast_loss:
-            return {"loss_lm": answer_only_lm_loss(self.head, prompts, answers, soft)}
         return {"loss_lm": self.head(prompts=prompts, answers=answers, soft_tokens=soft)["loss"]}
 
     @torch.no_grad()

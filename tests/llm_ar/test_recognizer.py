@@ -103,8 +103,8 @@ def test_config_errors():
         m(X, torch.tensor([0, 1, 9]), mode="loss")
 
 
-def test_fast_loss_equals_head_loss_and_truncation():
-    from hhir_llm_ar.llm_utils import answer_only_lm_loss
+def test_answer_only_loss_equals_full_logits_loss_and_truncation():
+    from hhir_core.llm.prompting import plain_pieces
 
     m = LLMARRecognizer.tiny(train_stage="llm", llm=dict(
         model=dict(tiny=True, hidden_size=64, num_layers=3, num_heads=4),
@@ -112,8 +112,14 @@ def test_fast_loss_equals_head_loss_and_truncation():
     soft = {"tokens": torch.randn(2, 4, 64)}
     prompts = [m.prompt] * 2
     answers = ["hand waving", "punching/slapping other person"]
-    ref = m.head(prompts=prompts, answers=answers, soft_tokens=soft)["loss"]
-    fast = answer_only_lm_loss(m.head, prompts, answers, soft)
+    # the head runs its output layer only at answer positions; HF's `labels=` path runs it
+    # everywhere: same mean cross-entropy
+    fast = m.head(prompts=prompts, answers=answers, soft_tokens=soft)["loss"]
+    eos = m.head.tokenizer.eos_token_id
+    batch = m.head.prompts.build([plain_pieces(p, a, eos) for p, a in zip(prompts, answers)],
+                                 soft, padding_side="right", device=m.head.device)
+    ref = m.head.llm(inputs_embeds=batch.inputs_embeds, attention_mask=batch.attention_mask,
+                     position_ids=batch.position_ids, labels=batch.labels).loss
     torch.testing.assert_close(fast, ref, rtol=1e-4, atol=1e-5)
     t = LLMARRecognizer.tiny(train_stage="llm", llm_layers=1, llm=dict(
         model=dict(tiny=True, hidden_size=64, num_layers=3, num_heads=4),
