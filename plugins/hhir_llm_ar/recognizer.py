@@ -94,6 +94,22 @@ def _tokenizer_class(cfg: Dict[str, Any]) -> type:
     return kind if isinstance(kind, type) else resolve("tokenizer", str(kind))
 
 
+def match_embedding_spread(codes: Tensor, words: Tensor) -> Tensor:
+    """``codes`` moved and scaled (one factor) to the centre and spread of ``words``.
+
+    Why: the raw code vectors sit in a tight cone (mean pairwise cosine ~0.98) far
+    inside the LLM's word-embedding cloud, so as new-token embeddings they all look
+    alike and a code seen rarely in training stays indistinguishable. One affine
+    map keeps the codebook's geometry (neighbouring codes stay neighbours) at a
+    scale the LLM resolves.
+    """
+    codes, words = codes.float(), words.float().to(codes.device)
+    centred = codes - codes.mean(0)
+    spread_c = centred.pow(2).sum(-1).mean().sqrt().clamp_min(1e-8)
+    spread_w = (words - words.mean(0)).pow(2).sum(-1).mean().sqrt()
+    return words.mean(0) + centred * (spread_w / spread_c)
+
+
 def match_class(text: str, class_names: Sequence[str]) -> int:
     """Index of the class a generated ``text`` names (exact, containment, then fuzzy)."""
     t = text.strip().strip(".").lower()
@@ -129,6 +145,9 @@ class LLMARRecognizer(BaseModel):
             ``'vocab'`` (K new vocabulary tokens initialised from the codes). A tokenizer
             without a codebook (``ContinuousTokenizer``, the no-discretisation ablation) has
             no codes to turn into tokens: ``'vocab'`` then splices its latents, with a warning.
+        vocab_init: how ``'vocab'`` tokens start: ``'codes'`` (the code vectors as they are)
+            or ``'matched'`` (the same vectors moved to the centre and spread of the LLM's
+            word embeddings, :func:`match_embedding_spread`).
         codebook_init: ``'random'`` or ``'llm'`` (sample of the LLM's word embeddings).
         mmd_samples: LLM word embeddings kept for the MMD loss.
         max_new_tokens: generation length in ``'generate'`` mode.
@@ -141,7 +160,8 @@ class LLMARRecognizer(BaseModel):
                  prompt: str = PROMPT, candidate_prompt: str = CANDIDATE_PROMPT,
                  candidate_in_prompt: bool = False, train_list_size: Optional[int] = None,
                  predict_mode: str = "score", score_reduction: str = "sum",
-                 token_mode: str = "embeds", codebook_init: str = "random",
+                 token_mode: str = "embeds", vocab_init: str = "codes",
+                 codebook_init: str = "random",
                  mmd_samples: int = 1024, max_new_tokens: int = 16, seed: int = 0,
                  llm_layers: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
@@ -150,6 +170,7 @@ class LLMARRecognizer(BaseModel):
                                   ("predict_mode", predict_mode, ("score", "generate")),
                                   ("score_reduction", score_reduction, ("sum", "mean")),
                                   ("token_mode", token_mode, ("embeds", "vocab")),
+                                  ("vocab_init", vocab_init, ("codes", "matched")),
                                   ("codebook_init", codebook_init, ("random", "llm"))):
             if value not in valid:
                 raise ConfigError(f"model.{key}={value!r}; valid: {', '.join(valid)}")
@@ -174,6 +195,7 @@ class LLMARRecognizer(BaseModel):
                       logger="current", level=logging.WARNING)
             token_mode = "embeds"
         self.token_mode = token_mode
+        self.vocab_init = vocab_init
         self.head = self._build_head(llm, token_mode, tokenizer)
         if llm_layers is not None:
             truncate_decoder_layers(self.head, int(llm_layers))
@@ -236,6 +258,8 @@ class LLMARRecognizer(BaseModel):
         if self.train_stage == "llm" and self.token_mode == "vocab" \
                 and not bool(self.vocab_initialised):
             codes = self.tokenizer.quantizer.tangent_codes().detach()
+            if self.vocab_init == "matched":
+                codes = match_embedding_spread(codes, self.head.input_embeddings())
             names = [self.head.new_token_format.format(i) for i in range(codes.shape[0])]
             self.head.add_vocab_tokens(names, codes.to(self.head.device))
             self.vocab_initialised.fill_(True)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from hhir_core.errors import ConfigError, DataError
-from hhir_llm_ar.recognizer import LLMARRecognizer, match_class
+from hhir_llm_ar.recognizer import LLMARRecognizer, match_class, match_embedding_spread
 
 X = torch.randn(3, 2, 16, 25, 3)
 Y = torch.tensor([0, 1, 3])
@@ -83,6 +83,25 @@ def test_vocab_mode_without_a_codebook_splices_latents():
                if "lora_B" in n)
     vq = LLMARRecognizer.tiny(train_stage="llm", token_mode="vocab")
     assert vq.token_mode == "vocab", "codebook tokenizers keep vocab mode"
+
+
+def test_vocab_init_matched_keeps_code_geometry_at_the_word_embedding_spread():
+    torch.manual_seed(0)
+    codes = 0.8 + 0.05 * torch.randn(40, 16)  # a tight cone, like raw stage-1 codes
+    words = 2.0 * torch.randn(300, 16) + 0.3
+    out = match_embedding_spread(codes, words)
+    torch.testing.assert_close(out.mean(0), words.mean(0))
+    spread = lambda x: (x - x.mean(0)).pow(2).sum(-1).mean().sqrt()
+    torch.testing.assert_close(spread(out), spread(words))
+    ratio = torch.pdist(out) / torch.pdist(codes)  # one scale factor: distances keep their order
+    torch.testing.assert_close(ratio, ratio[:1].expand_as(ratio))
+    m = LLMARRecognizer.tiny(train_stage="llm", token_mode="vocab", vocab_init="matched")
+    m.on_stage_start()
+    k = m.tokenizer.quantizer.num_codes
+    expected = match_embedding_spread(m.tokenizer.quantizer.tangent_codes(), m.head.input_embeddings())
+    torch.testing.assert_close(m.head.new_token_embeds[:k].detach(), expected)
+    with pytest.raises(ConfigError, match="vocab_init"):
+        LLMARRecognizer.tiny(vocab_init="words")
 
 
 def test_match_class():
