@@ -103,6 +103,8 @@ def test_mini_config_is_paper_plus_overrides():
     assert mini.param_scheduler[-1].end == mini.train_cfg.max_iters
     assert mini.stages[0]["cfg"]["param_scheduler"] == []
     assert mini.model.llm.model == "smollm2" and mini.model.tokenizer.num_codes == 512
+    # vocab tokens started from the codes matched to the word embeddings (docs/llm_ar.md)
+    assert mini.model.token_mode == "vocab" and mini.model.vocab_init == "matched"
     unseen = _load(CFG / "llm_ar_ntu120_unseen_mini.py")
     assert not set(unseen.model.classes) & set(unseen.model.eval_classes)
     assert unseen.val_dataloader.dataset.classes == unseen.model.eval_classes
