@@ -32,8 +32,8 @@ def decoder_and_head(model: Any):
     Why: scoring and the answer-token loss need log-probs only at a few positions
     (candidate / answer tokens); running the output layer (``D x 49k`` here,
     ``5120 x 32k`` for LLaMA-13B) on every prompt and padded position dominated
-    the cost. Models that post-process logits (soft-capping,
-    logit scales) fall back to the full forward.
+    the cost. Models that post-process logits (soft-capping, logit scales) fall
+    back to the full forward.
     """
     cfg = getattr(model, "config", None)
     if cfg is not None and (getattr(cfg, "final_logit_softcapping", None) or

@@ -103,11 +103,12 @@ def match_embedding_spread(codes: Tensor, words: Tensor) -> Tensor:
     map keeps the codebook's geometry (neighbouring codes stay neighbours) at a
     scale the LLM resolves.
     """
+    def rms_spread(x: Tensor) -> Tensor:  # RMS distance to the mean
+        return (x - x.mean(0)).pow(2).sum(-1).mean().sqrt()
+
     codes, words = codes.float(), words.float().to(codes.device)
-    centred = codes - codes.mean(0)
-    spread_c = centred.pow(2).sum(-1).mean().sqrt().clamp_min(1e-8)
-    spread_w = (words - words.mean(0)).pow(2).sum(-1).mean().sqrt()
-    return words.mean(0) + centred * (spread_w / spread_c)
+    scale = rms_spread(words) / rms_spread(codes).clamp_min(1e-8)
+    return words.mean(0) + (codes - codes.mean(0)) * scale
 
 
 def match_class(text: str, class_names: Sequence[str]) -> int:
