@@ -38,7 +38,11 @@ llm_ar_mini = dict(
     clip_len=_mini_clip_len,
     model=dict(
         classes=_mini_classes,
-        tokenizer=dict(llm_dim=None, hidden=128, depth=1, mmd=dict(num_samples=512)),
+        # the bias losses ramp in over the first 300 stage-1 batches: from a random encoder
+        # the soft-count Zipf/context losses collapse the codebook onto the mean pose for
+        # 200-450 iterations; ramped, the autoencoder escapes by ~140 (docs/llm_ar.md)
+        tokenizer=dict(llm_dim=None, hidden=128, depth=1, mmd=dict(num_samples=512),
+                       bias_loss_warmup=300),
         llm=dict(model='smollm2', dtype='float32', gradient_checkpointing=False),
         mmd_samples=512,
         llm_layers=_mini_llm_layers,

@@ -69,7 +69,8 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
                  codebook_init_std: float = 0.02,
                  latent_scale: float = 1.0,
                  latent_norm: str = "none",
-                 codebook_upkeep: Optional[Dict[str, Any]] = None) -> None:
+                 codebook_upkeep: Optional[Dict[str, Any]] = None,
+                 bias_loss_warmup: int = 0) -> None:
         nn.Module.__init__(self)
         if llm_dim is None:
             raise ConfigError("tokenizer.llm_dim is None: inside LLMARRecognizer it follows the "
@@ -96,6 +97,12 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
         #: the encoder output is multiplied by this before quantisation (keeps exp0 off the
         #: flat part of tanh at init for wide latents)
         self.latent_scale = latent_scale
+        if bias_loss_warmup < 0:
+            raise ConfigError(f"tokenizer.bias_loss_warmup must be ≥ 0, got {bias_loss_warmup}")
+        #: the bias losses (Zipf, context, MMD) ramp in linearly over this many training
+        #: batches; see :meth:`bias_loss_factor`
+        self.bias_loss_warmup = int(bias_loss_warmup)
+        self.register_buffer("train_batches", torch.zeros((), dtype=torch.long))
         if latent_norm not in LATENT_NORMS:
             raise ConfigError(f"tokenizer.latent_norm={latent_norm!r}; valid: {', '.join(LATENT_NORMS)}")
         self.encoder = TemporalConvEncoder(in_channels, llm_dim, hidden, depth)
@@ -177,10 +184,29 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
     def active_losses(self) -> Dict[str, float]:
         return {k: w for k, w in self.loss_weights.items() if w}
 
+    def bias_loss_factor(self) -> float:
+        """Multiplier ``min(1, batches / bias_loss_warmup)`` of the bias losses.
+
+        Why: the Zipf and context losses act on *soft* (Gumbel-softmax) counts, and
+        a flat assignment (every latent equally far from every code) already
+        pairs every code with its partner. From a random encoder they pull all
+        latents into one spot, the codebook collapses and the reconstruction
+        stays at the mean pose for hundreds of iterations (docs/llm_ar.md);
+        ramping them in after the autoencoder has started avoids that.
+        """
+        if not self.bias_loss_warmup:
+            return 1.0
+        return min(1.0, int(self.train_batches) / self.bias_loss_warmup)
+
+    def _count_training_batch(self, compute_losses: bool) -> None:
+        if self.training and compute_losses:
+            self.train_batches += 1
+
     # -- forward ----------------------------------------------------------------
     def forward(self, x: Tensor, compute_losses: bool = True, **extra: Any) -> TokenizerOutput:
         """Tokenize ``x``; with ``compute_losses`` also reconstruct and return weighted losses."""
         z, xin, t = self.encode(x)
+        self._count_training_batch(compute_losses)
         b, length, d = z.shape
         qz = self.quantizer(z.reshape(b * length, d))
         embeds = qz.codes.reshape(b, length, d)
@@ -197,16 +223,17 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
                 losses["loss_embedding"] = w["embedding"] * qz.embedding_loss
             if w["commitment"]:
                 losses["loss_commitment"] = w["commitment"] * qz.commitment_loss
+            ramp = self.bias_loss_factor()
             if w["zipf"] or w["context"]:
                 assign = bl.soft_assignments(qz.neg_dist, self.gumbel_tau, gumbel=self.training)
                 counts = bl.soft_counts(assign.reshape(b, length, -1))
                 if w["zipf"]:
-                    losses["loss_zipf"] = w["zipf"] * bl.zipf_loss(
+                    losses["loss_zipf"] = ramp * w["zipf"] * bl.zipf_loss(
                         counts, self.zipf_cfg["s"], self.zipf_cfg["offset"], self.zipf_cfg["top"])
                 if w["context"]:
-                    losses["loss_context"] = w["context"] * bl.context_loss(counts, length)
+                    losses["loss_context"] = ramp * w["context"] * bl.context_loss(counts, length)
             if w["mmd"]:
-                losses["loss_mmd"] = w["mmd"] * self._mmd()
+                losses["loss_mmd"] = ramp * w["mmd"] * self._mmd()
         return TokenizerOutput(embeds=embeds, ids=ids, losses=losses, extras=extras)
 
     def _mmd(self) -> Tensor:
@@ -283,6 +310,7 @@ class ContinuousTokenizer(_SkeletonAutoencoderTokenizer):
 
     def forward(self, x: Tensor, compute_losses: bool = True, **extra: Any) -> TokenizerOutput:
         z, xin, t = self.encode(x)
+        self._count_training_batch(compute_losses)
         losses: Dict[str, Tensor] = {}
         extras: Dict[str, Any] = {}
         if compute_losses:
@@ -298,7 +326,7 @@ class ContinuousTokenizer(_SkeletonAutoencoderTokenizer):
                 flat = z.reshape(-1, z.shape[-1])
                 flat = flat[torch.randperm(flat.shape[0], device=flat.device)[:512]]
                 ref = self.mmd_reference
-                losses["loss_mmd"] = w["mmd"] * bl.gaussian_mmd(
+                losses["loss_mmd"] = self.bias_loss_factor() * w["mmd"] * bl.gaussian_mmd(
                     flat, ref, self._mmd_bandwidths, self._mmd_yy.to(ref.device))
         return TokenizerOutput(embeds=z, ids=None, losses=losses, extras=extras)
 

@@ -94,6 +94,7 @@ def test_missing_data_or_model_points_to_the_mini_config(tmp_path):
 def test_mini_config_is_paper_plus_overrides():
     mini = _load(CFG / "llm_ar_ntu120_mini.py")
     paper = _load(CFG / "llm_ar_ntu120.py")
+    paper_only = _load(CFG / "llm_ar_ntu120.py")
     paper.merge_from_dict(_mini_overrides())
     for key in ("model", "train_dataloader", "val_dataloader", "train_cfg", "optim_wrapper",
                 "stages", "default_hooks", "val_evaluator", "custom_hooks"):
@@ -105,6 +106,9 @@ def test_mini_config_is_paper_plus_overrides():
     assert mini.model.llm.model == "smollm2" and mini.model.tokenizer.num_codes == 512
     # vocab tokens started from the codes matched to the word embeddings (docs/llm_ar.md)
     assert mini.model.token_mode == "vocab" and mini.model.vocab_init == "matched"
+    # bias losses ramped in over the first 300 stage-1 batches; the paper config has none
+    assert mini.model.tokenizer.bias_loss_warmup == 300
+    assert paper_only.model.tokenizer.get("bias_loss_warmup", 0) == 0
     unseen = _load(CFG / "llm_ar_ntu120_unseen_mini.py")
     assert not set(unseen.model.classes) & set(unseen.model.eval_classes)
     assert unseen.val_dataloader.dataset.classes == unseen.model.eval_classes
