@@ -38,11 +38,11 @@ llm_ar_mini = dict(
     clip_len=_mini_clip_len,
     model=dict(
         classes=_mini_classes,
-        # the bias losses ramp in over the first 300 stage-1 batches: from a random encoder
-        # the soft-count Zipf/context losses collapse the codebook onto the mean pose for
-        # 200-450 iterations; ramped, the autoencoder escapes by ~140 (docs/llm_ar.md)
+        # latents × 0.4 before exp0: the random encoder's latents have norm ~1.8, where
+        # tanh is flat and the ball points barely move, and stage 1 sat at the mean pose
+        # for 200-450 iterations; scaled (norm ~0.7) it learns from the start (docs/llm_ar.md)
         tokenizer=dict(llm_dim=None, hidden=128, depth=1, mmd=dict(num_samples=512),
-                       bias_loss_warmup=300),
+                       latent_scale=0.4),
         llm=dict(model='smollm2', dtype='float32', gradient_checkpointing=False),
         mmd_samples=512,
         llm_layers=_mini_llm_layers,

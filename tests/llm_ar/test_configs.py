@@ -106,9 +106,9 @@ def test_mini_config_is_paper_plus_overrides():
     assert mini.model.llm.model == "smollm2" and mini.model.tokenizer.num_codes == 512
     # vocab tokens started from the codes matched to the word embeddings (docs/llm_ar.md)
     assert mini.model.token_mode == "vocab" and mini.model.vocab_init == "matched"
-    # bias losses ramped in over the first 300 stage-1 batches; the paper config has none
-    assert mini.model.tokenizer.bias_loss_warmup == 300
-    assert paper_only.model.tokenizer.get("bias_loss_warmup", 0) == 0
+    # latents scaled off tanh's flat part before exp0; the paper config keeps them as they are
+    assert mini.model.tokenizer.latent_scale == 0.4
+    assert "latent_scale" not in paper_only.model.tokenizer
     unseen = _load(CFG / "llm_ar_ntu120_unseen_mini.py")
     assert not set(unseen.model.classes) & set(unseen.model.eval_classes)
     assert unseen.val_dataloader.dataset.classes == unseen.model.eval_classes

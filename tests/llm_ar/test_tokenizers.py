@@ -166,3 +166,17 @@ def test_bias_loss_warmup_ramps_bias_losses_only_and_resumes(cls):
     assert int(restored.train_batches) == 6 and restored.bias_loss_factor() == 1.0
     with pytest.raises(ConfigError, match="bias_loss_warmup"):
         cls.tiny(bias_loss_warmup=-1)
+
+
+@pytest.mark.parametrize("cls", [HyperbolicVQTokenizer, ContinuousTokenizer])
+def test_latent_scale_scales_latents_and_decoder_undoes_it(cls):
+    """latent_scale s multiplies the encoder output before quantisation (keeps exp0 off
+    tanh's flat part, where the ball point barely moves with the latent) and the decoder
+    divides it out again, so s reparametrises the latents without changing the autoencoder."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 16, 12)
+    plain, scaled = cls.tiny(), cls.tiny(latent_scale=0.4)
+    scaled.load_state_dict(plain.state_dict())
+    z1, z2 = plain.encode(x)[0], scaled.encode(x)[0]
+    torch.testing.assert_close(z2, 0.4 * z1)
+    torch.testing.assert_close(scaled.decode(z2), plain.decode(z1))
