@@ -188,11 +188,12 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
         """Multiplier ``min(1, batches / bias_loss_warmup)`` of the bias losses.
 
         Why: the Zipf and context losses act on *soft* (Gumbel-softmax) counts, and
-        a flat assignment (every latent equally far from every code) already
-        pairs every code with its partner. From a random encoder they pull all
-        latents into one spot, the codebook collapses and the reconstruction
-        stays at the mean pose for hundreds of iterations (docs/llm_ar.md);
-        ramping them in after the autoencoder has started avoids that.
+        a flat assignment (every latent equally far from every code) already pairs
+        every code with its partner. So while a random encoder's latents sit on
+        ``exp0``'s flat part, these losses hold them together and the reconstruction
+        stalls at the mean pose for longer. Ramping them in shortens that stall;
+        ``latent_scale`` removes its cause, and the mini config uses that instead
+        (docs/llm_ar.md, fourth-session log).
         """
         if not self.bias_loss_warmup:
             return 1.0
