@@ -47,6 +47,15 @@ def _components(args: argparse.Namespace) -> int:
     from .registry import REGISTRIES, iter_components, registry_for
 
     get_manager().load()
+    if args.slots:
+        from .interfaces.slots import format_slot_table, slot_table
+
+        table = slot_table()
+        if args.json:
+            print(json.dumps(table, indent=2))
+        else:
+            print(format_slot_table(table, markdown=args.markdown))
+        return 0
     roles = [registry_for(args.role).role] if args.role else list(REGISTRIES)
     rows = [dict(role=r, name=n, plugin=p) for r, n, p in iter_components(roles)]
     if args.json:
@@ -100,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     comps = sub.add_parser("components", help="registered components")
     comps.add_argument("role", nargs="?", help="only this role (e.g. tokenizer)")
     comps.add_argument("--json", action="store_true")
+    comps.add_argument("--slots", action="store_true",
+                       help="for every method's slot, the registered components whose contract fits")
+    comps.add_argument("--markdown", action="store_true", help="with --slots: a Markdown table")
     comps.set_defaults(func=_components)
 
     config = sub.add_parser("config", help="configs").add_subparsers(dest="config_command",

@@ -5,6 +5,10 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 
+#: joints per skeleton layout (``SkeletonSeq.layout``)
+LAYOUT_JOINTS: Dict[str, int] = {"coco": 17, "toyota": 13, "nturgb+d": 25}
+
+
 @dataclass
 class VideoClip:
     """RGB frames ``uint8 [T,H,W,3]`` and their frame rate."""

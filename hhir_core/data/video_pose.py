@@ -30,10 +30,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import DataError
+from ..structures import LAYOUT_JOINTS
 
 logger = logging.getLogger("hhir.data")
 
-LAYOUTS: Dict[str, int] = {"coco": 17, "toyota": 13, "nturgb+d": 25}
+LAYOUTS: Dict[str, int] = dict(LAYOUT_JOINTS)
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 

@@ -1,13 +1,26 @@
-"""The six role interfaces (one module each) and their shared base."""
-from .base import RoleComponent
-from .branch_encoder import BranchEncoder
+"""The role interfaces (one module per role) and the richer contracts some slots need.
+
+``INTERFACES`` maps each of the six roles to its base interface (what the
+registry checks on registration); ``CONTRACTS`` lists every contract a method's
+slot can ask for (see :mod:`hhir_core.interfaces.slots`).
+"""
+from .base import (RoleComponent, capability, expect_contract, missing_capability,
+                   require)
+from .branch_encoder import BranchEncoder, JointTokenEncoder, KeypointVideoEncoder
 from .distiller import Distiller
-from .language_head import LanguageHead
+from .language_head import CausalLM, LanguageHead, TextEncoder
 from .pose_source import PoseSource
 from .segmenter import Segmenter
-from .tokenizer import Tokenizer
+from .slots import Slot, component_fits, slot_table
+from .tokenizer import SkeletonTokenizer, Tokenizer
 
 INTERFACES = {c.role: c for c in (Segmenter, PoseSource, BranchEncoder, Tokenizer,
                                   LanguageHead, Distiller)}
-__all__ = ["RoleComponent", "Segmenter", "PoseSource", "BranchEncoder", "Tokenizer",
-           "LanguageHead", "Distiller", "INTERFACES"]
+#: every contract, by class name (the role bases plus the richer slot contracts)
+CONTRACTS = {c.__name__: c for c in (Segmenter, PoseSource, BranchEncoder, KeypointVideoEncoder,
+                                     JointTokenEncoder, Tokenizer, SkeletonTokenizer,
+                                     LanguageHead, CausalLM, TextEncoder, Distiller)}
+__all__ = ["RoleComponent", "Segmenter", "PoseSource", "BranchEncoder", "KeypointVideoEncoder",
+           "JointTokenEncoder", "Tokenizer", "SkeletonTokenizer", "LanguageHead", "CausalLM",
+           "TextEncoder", "Distiller", "INTERFACES", "CONTRACTS", "capability", "require",
+           "missing_capability", "expect_contract", "Slot", "component_fits", "slot_table"]

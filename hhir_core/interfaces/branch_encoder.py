@@ -5,17 +5,28 @@ float, with ``D == self.out_dim``. ``x`` is the stream the encoder declares in
 ``input_kind``: ``skeleton`` ``[B,M,T,V,C]``, ``frames`` ``[B,T,3,H,W]``
 (float, normalised), ``tokens`` ``[B,N,D_in]``. ``pool(tokens) -> [B,D]``
 gives one vector per sample (mean over tokens unless overridden).
+
+Two richer contracts extend it for methods that need more than tokens:
+:class:`KeypointVideoEncoder` (frames conditioned on keypoints, PeVL's video
+slot) and :class:`JointTokenEncoder` (one token per frame and joint, PeVL's
+pose slot).
 """
 from __future__ import annotations
 
 import abc
+from typing import Any, Callable, Dict, Tuple
 
 from .base import RoleComponent
 
 
 class BranchEncoder(RoleComponent):
+    """One stream (skeleton, frames or tokens) -> tokens ``[B,N,out_dim]``."""
+
     role = "branch_encoder"
     input_kind: str = "skeleton"
+    #: state-dict prefixes (relative to this module) of frozen pre-trained weights that
+    #: checkpoints may leave out (they are rebuilt from the config)
+    frozen_state_prefixes: Tuple[str, ...] = ()
 
     @property
     @abc.abstractmethod
@@ -35,3 +46,92 @@ class BranchEncoder(RoleComponent):
         assert output.shape[0] == args[0].shape[0], "batch size changed"
         assert output.shape[-1] == self.out_dim, f"last dim {output.shape[-1]} != out_dim {self.out_dim}"
         assert output.is_floating_point(), f"dtype {output.dtype} is not floating"
+
+
+class KeypointVideoEncoder(BranchEncoder):
+    """Frames ``[B,T,3,H,W]`` encoded with optional keypoint guidance (PeVL's video slot).
+
+    ``encode(frames, video_keypoint=None, use_p2v=True) -> dict`` with
+
+    * ``frames`` ``[B,T,out_dim]`` — one (projected) vector per frame;
+    * ``patches`` ``[B,T,P,hidden_size]`` — patch tokens of each frame (what pose
+      tokens attend to);
+    * ``before`` / ``after`` ``[B,hidden_size]`` — only when keypoint guidance ran:
+      the frame summary before and after it (a refinement loss compares them).
+
+    ``video_keypoint`` ``[B,M,T,V,3]`` are joints of each frame in pixels of
+    ``frames`` (x, y, score); ``use_p2v=False`` (or no keypoints) turns the guidance
+    off. ``forward(x, video_keypoint=None)`` returns ``encode(...)["frames"]`` (define
+it in the class: ``nn.Module`` comes first in the bases and shadows defaults here).
+    """
+
+    input_kind = "frames"
+
+    @property
+    @abc.abstractmethod
+    def hidden_size(self) -> int:
+        """Width of the patch tokens."""
+
+    @abc.abstractmethod
+    def encode(self, frames, video_keypoint=None, use_p2v: bool = True) -> Dict[str, Any]:
+        """See the class docstring."""
+
+    def capability_checks(self) -> Dict[str, Callable[[], str]]:
+        import torch
+
+        args, kwargs = self.example_inputs()
+        frames, kp = args[0], kwargs.get("video_keypoint")
+        b, t = frames.shape[:2]
+
+        def check(out: Dict[str, Any], guided: bool) -> None:
+            assert tuple(out["frames"].shape) == (b, t, self.out_dim), \
+                f"frames {tuple(out['frames'].shape)} != ({b}, {t}, {self.out_dim})"
+            p = out["patches"]
+            assert p.dim() == 4 and tuple(p.shape[:2]) == (b, t) and p.shape[-1] == self.hidden_size, \
+                f"patches {tuple(p.shape)} is not [B,T,P,{self.hidden_size}]"
+            if guided:
+                for k in ("before", "after"):
+                    if k in out:
+                        assert tuple(out[k].shape) == (b, self.hidden_size), f"{k} {tuple(out[k].shape)}"
+            for k, v in out.items():
+                assert torch.isfinite(v).all(), f"non-finite {k}"
+
+        def plain() -> str:
+            check(self.encode(frames, None, use_p2v=False), False)
+            return "encode(use_p2v=False)"
+
+        def guided() -> str:
+            if kp is None:
+                return "example_inputs has no video_keypoint (guidance not exercised)"
+            out = self.encode(frames, kp, use_p2v=True)
+            check(out, True)
+            return "encode(use_p2v=True): " + ", ".join(sorted(out))
+
+        return {"encode": plain, "encode(keypoints)": guided}
+
+
+class JointTokenEncoder(BranchEncoder):
+    """Skeletons ``[B,M,T,V,C]`` -> one token per frame and joint (PeVL's pose slot).
+
+    ``encode(x) -> [B,T,J,out_dim]`` (``J`` joints, all persons); ``forward`` is the
+    same tokens flattened to ``[B,T*J,out_dim]`` (define it in the class).
+    """
+
+    input_kind = "skeleton"
+
+    @abc.abstractmethod
+    def encode(self, x):
+        """``[B,M,T,V,C] -> [B,T,J,out_dim]``."""
+
+    def capability_checks(self) -> Dict[str, Callable[[], str]]:
+        args, _ = self.example_inputs()
+        x = args[0]
+
+        def encode() -> str:
+            h = self.encode(x)
+            assert h.dim() == 4 and h.shape[0] == x.shape[0] and h.shape[1] == x.shape[2] \
+                and h.shape[-1] == self.out_dim, \
+                f"encode {tuple(h.shape)} is not [B={x.shape[0]}, T={x.shape[2]}, J, {self.out_dim}]"
+            return f"{tuple(h.shape)}"
+
+        return {"encode": encode}

@@ -14,7 +14,12 @@ from .base import RoleComponent
 
 
 class Distiller(RoleComponent):
+    """Teacher/student outputs -> weighted scalar losses."""
+
     role = "distiller"
+    #: ``True``: gradients reach the teacher (trained together); ``False``: the method
+    #: freezes the teacher (offline distillation)
+    online: bool = True
 
     @abc.abstractmethod
     def forward(self, student: dict, teacher: dict, targets=None):

@@ -14,6 +14,8 @@ from .base import RoleComponent
 
 
 class Segmenter(RoleComponent):
+    """Video -> per-person tracks (masks, boxes, scores); the rest is background."""
+
     role = "segmenter"
     main_method = "segment"
 
@@ -23,8 +25,17 @@ class Segmenter(RoleComponent):
 
     def check_output(self, output, args, kwargs) -> None:
         import numpy as np
+
+        from ..structures import PersonTracks
+
+        assert isinstance(output, PersonTracks), \
+            f"must return a PersonTracks, got {type(output).__name__}"
         clip = args[0]
+        num_persons = kwargs.get("num_persons", args[1] if len(args) > 1 else 2)
         t, h, w = clip.frames.shape[:3]
         assert output.masks.dtype == np.bool_, f"masks dtype {output.masks.dtype} != bool"
         assert output.masks.shape[1:] == (t, h, w), f"masks shape {output.masks.shape}"
-        assert output.boxes.shape == (output.masks.shape[0], t, 4), f"boxes {output.boxes.shape}"
+        p = output.masks.shape[0]
+        assert p <= num_persons, f"{p} tracks for num_persons={num_persons}"
+        assert output.boxes.shape == (p, t, 4), f"boxes {output.boxes.shape}"
+        assert np.asarray(output.scores).shape == (p,), f"scores {np.asarray(output.scores).shape}"

@@ -1,4 +1,4 @@
-"""``CausalLMHead``: a (frozen, optionally LoRA-tuned) causal LM as a LanguageHead.
+"""``CausalLMHead``: a (frozen, optionally LoRA-tuned) causal LM (the ``CausalLM`` contract).
 
 Why: LLM-AR, SKI-LVLM and OV-HHIR all feed soft tokens (projected skeleton /
 video features) into a causal LM and need the same four operations — loss on
@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from hhir_core.errors import ConfigError, HHIRError
-from hhir_core.interfaces.language_head import LanguageHead
+from hhir_core.interfaces.language_head import CausalLM
 
 from .loading import ModelSpec, load_causal_lm
 from .lora import apply_lora
@@ -28,7 +28,7 @@ from .scoring import decoder_and_head, score_candidates
 NEW_TOKENS_FILE = "new_tokens.safetensors"
 
 
-class CausalLMHead(nn.Module, LanguageHead):
+class CausalLMHead(nn.Module, CausalLM):
     """A causal LM with soft-token prompts.
 
     Args:
@@ -47,8 +47,6 @@ class CausalLMHead(nn.Module, LanguageHead):
         score_chunk_size: candidates per forward pass in :meth:`score_classes`.
         gradient_checkpointing: trade compute for memory on large LLMs.
     """
-
-    kind = "causal"
 
     def __init__(self, model: ModelSpec = "smollm2", lora: Optional[Mapping[str, Any]] = None,
                  freeze: bool = True, full_finetune: bool = False, dtype: Any = "float32",
@@ -167,6 +165,26 @@ class CausalLMHead(nn.Module, LanguageHead):
                 self.new_token_embeds.data[idx] = init.to(self.new_token_embeds)
         self.prompts._cache.clear()
         return ids
+
+    def truncate_layers(self, num_layers: int) -> None:
+        """Keep the first ``num_layers`` transformer blocks of the LLM (in place).
+
+        A "model size" change for CPUs (the mini configs' ``llm_layers``); the
+        paper-faithful configs never use it.
+        """
+        llm = self.llm
+        base = llm.get_base_model() if hasattr(llm, "get_base_model") else llm
+        decoder = getattr(base, "model", None)
+        layers = getattr(decoder, "layers", None)
+        if not isinstance(layers, nn.ModuleList):
+            raise ConfigError("llm_layers: this LLM has no `model.layers` block list to truncate")
+        if not 1 <= num_layers <= len(layers):
+            raise ConfigError(f"llm_layers={num_layers}: the LLM has {len(layers)} layers")
+        decoder.layers = nn.ModuleList(list(layers)[:num_layers])
+        cfg = base.config
+        cfg.num_hidden_layers = num_layers
+        if getattr(cfg, "layer_types", None):
+            cfg.layer_types = list(cfg.layer_types)[:num_layers]
 
     def token_string(self, ids: torch.Tensor) -> List[str]:
         """Render ``[B, L]`` added-token indices (0..K-1) as prompt text, e.g. ``"<act_3><act_17>"``."""

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from hhir_core.errors import ConfigError
-from hhir_core.interfaces.language_head import LanguageHead
+from hhir_core.interfaces.language_head import TextEncoder
 
 from .loading import ModelNotFoundError, hub_offline, minilm_dir, torch_dtype
 
@@ -104,7 +104,7 @@ def _as_text_list(texts: Sequence[str]) -> List[str]:
     return texts
 
 
-class TextEncoderHead(nn.Module, LanguageHead):
+class TextEncoderHead(nn.Module, TextEncoder):
     """Sentence embeddings ``[N, D]`` and word embeddings ``[N, W, D]`` for a list of texts.
 
     Args:
@@ -119,8 +119,6 @@ class TextEncoderHead(nn.Module, LanguageHead):
         max_length: truncate texts to this many tokens (default: the model's limit).
         cache_size: number of cached sentence embeddings (0 disables).
     """
-
-    kind = "text_encoder"
 
     def __init__(self, model: TextSpec = "minilm", freeze: bool = True, pooling: str = "auto",
                  normalize: bool = False, max_length: Optional[int] = None,

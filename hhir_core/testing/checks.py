@@ -334,6 +334,35 @@ def check_contract(ctx: CheckContext) -> str:
     return "train+eval" if is_module(inst) else "ok"
 
 
+def check_capabilities(ctx: CheckContext) -> str:
+    """The contract's extra methods and every optional capability the class declares work.
+
+    The checks come from the contract (``capability_checks()``) and run on a
+    fresh ``tiny()`` instance; a capability the class does not declare is not
+    checked (its consumers get the contract's default or a clear error).
+    """
+    ctx.reference()
+    inst = ctx.new(SEED)
+    fns = inst.capability_checks() if hasattr(inst, "capability_checks") else {}
+    declared = list(type(inst).declared_capabilities()) \
+        if hasattr(type(inst), "declared_capabilities") else []
+    if not fns:
+        raise NotApplicable("the contract defines no extra method to check"
+                            + (f"; declares {', '.join(declared)}" if declared else ""))
+    notes, failures = [], []
+    for name, fn in fns.items():
+        seed_everything(SEED)
+        try:
+            notes.append(f"{name}: {fn()}")
+        except AssertionError as exc:
+            failures.append(f"{name}: {exc}")
+        except Exception as exc:
+            failures.append(f"{name} raised {type(exc).__name__}: {exc}")
+    if failures:
+        raise CheckFailed("; ".join(failures))
+    return f"declares [{', '.join(declared) or 'none'}]; " + "; ".join(notes)
+
+
 def check_finite(ctx: CheckContext) -> str:
     """No NaN/Inf in any floating output."""
     import numpy as np
@@ -530,6 +559,7 @@ CHECKS: Dict[str, Callable[[CheckContext], str]] = {
     "import_time": check_import_time,
     "factory": check_factory,
     "contract": check_contract,
+    "capabilities": check_capabilities,
     "finite": check_finite,
     "cpu_only": check_cpu_only,
     "gradients": check_gradients,

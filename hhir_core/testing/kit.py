@@ -90,6 +90,9 @@ class ComponentReport:
     seconds: float = 0.0
     #: non-empty: not checked because an ``optional_requires`` extra is missing
     skipped: str = ""
+    #: contracts the class implements and the optional capabilities it declares
+    contracts: List[str] = field(default_factory=list)
+    capabilities: List[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -118,6 +121,7 @@ class ComponentReport:
                     seconds=round(self.seconds, 3),
                     import_seconds=self.import_seconds,
                     expected_failures=self.expected_failures,
+                    contracts=self.contracts, capabilities=self.capabilities,
                     checks=[c.as_dict() for c in self.checks])
 
     def failure_message(self) -> str:
@@ -166,6 +170,9 @@ class KitReport:
             lines.append(f"  {'PASS' if c.ok else 'FAIL'}  {c.role:<15} {c.name:<32}"
                          + (f" import {imp:.2f} s" if imp is not None else "")
                          + f"  checks {c.seconds:.1f} s")
+            if c.contracts:
+                lines.append(f"        contract {', '.join(c.contracts)}; optional capabilities: "
+                             f"{', '.join(c.capabilities) or 'none declared'}")
             for r in c.checks:
                 if verbose or r.status not in ("pass",):
                     lines.append(f"        {r.status:<7} {r.name:<20} {r.message}")
@@ -372,6 +379,14 @@ def check_class(cls: type, role: Optional[str] = None, name: Optional[str] = Non
     expected.update(expected_failures or {})
     report = ComponentReport(role, name, provider, dist, f"{cls.__module__}.{cls.__qualname__}",
                              expected_failures=expected)
+    from ..interfaces import CONTRACTS
+
+    report.contracts = [n for n, c in CONTRACTS.items() if isinstance(cls, type)
+                        and issubclass(cls, c) and not any(issubclass(o, c) and o is not c
+                                                           for o in CONTRACTS.values()
+                                                           if issubclass(cls, o))]
+    if hasattr(cls, "declared_capabilities"):
+        report.capabilities = list(cls.declared_capabilities())
     t0 = time.perf_counter()
     report.checks.extend(_validate_expected(expected))
     missing = _missing_extras(cls)

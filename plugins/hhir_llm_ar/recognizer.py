@@ -29,8 +29,8 @@ from mmengine.model import BaseModel
 from torch import Tensor, nn
 
 from hhir_core.errors import ConfigError, DataError
-
-from .llm_utils import truncate_decoder_layers
+from hhir_core.interfaces import CausalLM, SkeletonTokenizer, Slot, expect_contract, require
+from hhir_core.registry import build, resolve
 
 PROMPT = "Given a sequence of action tokens <tokens>, please predict the corresponding action."
 CANDIDATE_PROMPT = ("Given a sequence of action tokens <tokens>, please predict the corresponding "
@@ -76,20 +76,8 @@ def freeze_as_buffers(module: nn.Module) -> None:
             sub.register_buffer(name, p.detach().clone(), persistent=True)
 
 
-def _build(role: str, cfg: Dict[str, Any]) -> Any:
-    """Build a registered component, loading the plugins first (a bare registry
-    lookup does not discover them)."""
-    from hhir_core.plugins.manager import load_plugins
-    from hhir_core.registry import build
-
-    load_plugins()
-    return build(role, cfg)
-
-
 def _tokenizer_class(cfg: Dict[str, Any]) -> type:
     """The class ``cfg['type']`` names (or is), without building it."""
-    from hhir_core.registry import resolve
-
     kind = cfg.get("type")
     return kind if isinstance(kind, type) else resolve("tokenizer", str(kind))
 
@@ -128,10 +116,10 @@ class LLMARRecognizer(BaseModel):
     """Action VQ-VAE tokenizer + (LoRA-tuned) causal LM.
 
     Args:
-        tokenizer: config of a ``tokenizer`` component taking raw skeletons
-            (``HyperbolicVQTokenizer``, ``EuclideanVQTokenizer``, ``ContinuousTokenizer``).
-        llm: :class:`hhir_core.llm.CausalLMHead` kwargs (``type`` optional: any
-            registered ``language_head``).
+        tokenizer: config of a :class:`~hhir_core.interfaces.SkeletonTokenizer`
+            (``HyperbolicVQTokenizer``, ``EuclideanVQTokenizer``, ``ContinuousTokenizer``, ...).
+        llm: config of a :class:`~hhir_core.interfaces.CausalLM` (``type`` defaults to
+            ``CausalLMHead``).
         train_stage: ``'tokenizer'`` (stage 1) or ``'llm'`` (stage 2).
         classes: training label set: NTU label ids (as given to the dataset's
             ``classes``), ``'seen:<split>'``, explicit names, or ``None`` (all 120).
@@ -144,8 +132,9 @@ class LLMARRecognizer(BaseModel):
         score_reduction: ``'sum'`` or ``'mean'`` (per-token) log-likelihood.
         token_mode: ``'embeds'`` (code vectors spliced into ``inputs_embeds``) or
             ``'vocab'`` (K new vocabulary tokens initialised from the codes). A tokenizer
-            without a codebook (``ContinuousTokenizer``, the no-discretisation ablation) has
-            no codes to turn into tokens: ``'vocab'`` then splices its latents, with a warning.
+            without ``code_vectors()`` (``ContinuousTokenizer``, the no-discretisation
+            ablation) has no codes to turn into tokens: ``'vocab'`` then splices its
+            latents, with a warning.
         vocab_init: how ``'vocab'`` tokens start: ``'codes'`` (the code vectors as they are)
             or ``'matched'`` (the same vectors moved to the centre and spread of the LLM's
             word embeddings, :func:`match_embedding_spread`).
@@ -155,6 +144,17 @@ class LLMARRecognizer(BaseModel):
         llm_layers: keep only the first ``llm_layers`` decoder blocks (CPU budget of
             the mini configs; ``None`` = the whole LLM).
     """
+
+    #: the swappable sub-components (``hhir components --slots``)
+    slots = (
+        Slot("model.tokenizer", "tokenizer", "SkeletonTokenizer", injected=("llm_dim",),
+             uses=("set_reference_embeddings: train_stage='tokenizer'",
+                   "init_codebook_from: codebook_init='llm'",
+                   "code_vectors: token_mode='vocab' (else the embeds are spliced)")),
+        Slot("model.llm", "language_head", "CausalLM",
+             uses=("truncate_layers: llm_layers", "add_vocab_tokens: token_mode='vocab'",
+                   "token_string: token_mode='vocab'", "save_adapter: LoRAExportHook")),
+    )
 
     def __init__(self, tokenizer: Dict[str, Any], llm: Dict[str, Any],
                  train_stage: str = "llm", classes: Any = None, eval_classes: Any = None,
@@ -188,7 +188,7 @@ class LLMARRecognizer(BaseModel):
         self.max_new_tokens = max_new_tokens
         self._rng = random.Random(seed)
 
-        if token_mode == "vocab" and not getattr(_tokenizer_class(tokenizer), "quantized", False):
+        if token_mode == "vocab" and not _tokenizer_class(tokenizer).supports("code_vectors"):
             from mmengine.logging import print_log
 
             print_log(f"model.token_mode='vocab' needs codes; {tokenizer.get('type')} has none, "
@@ -197,17 +197,21 @@ class LLMARRecognizer(BaseModel):
             token_mode = "embeds"
         self.token_mode = token_mode
         self.vocab_init = vocab_init
-        self.head = self._build_head(llm, token_mode, tokenizer)
+        self.head = self._build_head(llm)
         if llm_layers is not None:
-            truncate_decoder_layers(self.head, int(llm_layers))
+            require(self.head, "truncate_layers", "model.llm (model.llm_layers)")
+            self.head.truncate_layers(int(llm_layers))
         self.tokenizer = self._build_tokenizer(tokenizer)
-        if not getattr(self.tokenizer, "input_kind", "") == "skeleton":
-            raise ConfigError(f"model.tokenizer.type={tokenizer.get('type')!r} does not take raw "
-                              "skeletons (input_kind != 'skeleton')")
+        if token_mode == "vocab":  # one input-only vocabulary token per code
+            require(self.head, "add_vocab_tokens", "model.llm (model.token_mode='vocab')")
+            require(self.head, "token_string", "model.llm (model.token_mode='vocab')")
+            self.head.add_vocab_tokens(self._vocab_names(), None)
         emb = self.head.input_embeddings()
         if train_stage == "tokenizer":
             self.tokenizer.set_reference_embeddings(emb, num_samples=mmd_samples, seed=seed)
             if codebook_init == "llm":
+                require(self.tokenizer, "init_codebook_from",
+                        "model.tokenizer (model.codebook_init='llm')")
                 self.tokenizer.init_codebook_from(emb, seed=seed)
             for p in self.head.parameters():
                 p.requires_grad_(False)
@@ -224,15 +228,10 @@ class LLMARRecognizer(BaseModel):
 
     # ------------------------------------------------------------------ building
     @staticmethod
-    def _build_head(cfg: Dict[str, Any], token_mode: str, tok_cfg: Dict[str, Any]) -> nn.Module:
+    def _build_head(cfg: Dict[str, Any]) -> nn.Module:
         cfg = dict(cfg)
-        if token_mode == "vocab":
-            cfg.setdefault("new_tokens", int(tok_cfg.get("num_codes", 512)))
-        if "type" in cfg:
-            return _build("language_head", cfg)
-        from hhir_core.llm import CausalLMHead
-
-        return CausalLMHead(**cfg)
+        cfg.setdefault("type", "CausalLMHead")
+        return expect_contract(build("language_head", cfg), CausalLM, "model.llm")
 
     def _build_tokenizer(self, cfg: Dict[str, Any]) -> nn.Module:
         cfg = dict(cfg)
@@ -243,7 +242,7 @@ class LLMARRecognizer(BaseModel):
             raise ConfigError(
                 f"model.tokenizer.llm_dim={cfg['llm_dim']} but the LLM's word embeddings are "
                 f"{dim}-d; set model.tokenizer.llm_dim={dim} (or None to follow the LLM)")
-        return _build("tokenizer", cfg)
+        return expect_contract(build("tokenizer", cfg), SkeletonTokenizer, "model.tokenizer")
 
     def train(self, mode: bool = True) -> "LLMARRecognizer":
         super().train(mode)
@@ -258,12 +257,15 @@ class LLMARRecognizer(BaseModel):
         """Called by :class:`LLMARStageHook` after checkpoints are loaded."""
         if self.train_stage == "llm" and self.token_mode == "vocab" \
                 and not bool(self.vocab_initialised):
-            codes = self.tokenizer.quantizer.tangent_codes().detach()
+            codes = self.tokenizer.code_vectors().detach()
             if self.vocab_init == "matched":
                 codes = match_embedding_spread(codes, self.head.input_embeddings())
-            names = [self.head.new_token_format.format(i) for i in range(codes.shape[0])]
-            self.head.add_vocab_tokens(names, codes.to(self.head.device))
+            self.head.add_vocab_tokens(self._vocab_names(), codes.to(self.head.device))
             self.vocab_initialised.fill_(True)
+
+    def _vocab_names(self) -> List[str]:
+        """Names of the vocabulary tokens standing for the tokenizer's codes."""
+        return [self.head.new_token_format.format(i) for i in range(int(self.tokenizer.num_codes))]
 
     def _prompts(self, n: int, labels: Optional[Sequence[int]], names: Sequence[str],
                  training: bool, ids: Optional[Tensor] = None) -> List[str]:

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from hhir_core.errors import ConfigError, DataError
-from hhir_core.interfaces import Tokenizer
+from hhir_core.interfaces import SkeletonTokenizer
 from hhir_core.structures import TokenizerOutput
 
 from . import bias_losses as bl
@@ -54,11 +54,11 @@ class _LatentStandardiser(nn.Module):
         return self.norm(z) * self.scale
 
 
-class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
+class _SkeletonAutoencoderTokenizer(nn.Module, SkeletonTokenizer):
     """Shared encoder/decoder, input handling and loss bookkeeping."""
 
-    input_kind = "skeleton"
-    quantized = True
+    #: whether the quantizer is a codebook (ids, code vectors)
+    has_codebook = True
 
     def __init__(self, in_channels: int = 150, llm_dim: Optional[int] = 576, num_codes: int = 512,
                  curvature: float = 1.0, hidden: int = 256, depth: int = 2,
@@ -82,7 +82,9 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
         if num_codes < 2 or num_codes % 2:
             raise ConfigError(f"tokenizer.num_codes must be even and ≥ 2 (codes k and k+K/2 "
                               f"are context pairs); got {num_codes}")
-        self.in_channels, self._llm_dim, self.num_codes = in_channels, llm_dim, num_codes
+        self.in_channels, self._llm_dim = in_channels, llm_dim
+        #: ids lie in 0..num_codes-1 (None: a tokenizer without codebook)
+        self.num_codes = num_codes if self.has_codebook else None
         self.curvature = curvature
         self.loss_weights = {**DEFAULT_LOSS_WEIGHTS, **(loss_weights or {})}
         self.zipf_cfg = {**dict(s=1.0, offset=0.0, top=None), **dict(zipf or {})}
@@ -143,14 +145,6 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
         self._mmd_bandwidths = [base * s for s in self.mmd_cfg["scales"]]
         self._mmd_yy = bl.kernel_mean(self.mmd_reference, self.mmd_reference,
                                       self._mmd_bandwidths).detach()
-
-    def init_codebook_from(self, embeddings: Tensor, seed: int = 0) -> None:
-        """Initialise the codebook (tangent space) with a random sample of ``embeddings``."""
-        with torch.no_grad():
-            g = torch.Generator().manual_seed(seed)
-            idx = torch.randint(0, embeddings.shape[0], (self.num_codes,), generator=g)
-            self.quantizer.codebook.copy_(embeddings.detach()[idx].float())
-            self.quantizer.initialised.fill_(True)  # no data-driven re-initialisation
 
     # -- input ------------------------------------------------------------------
     def _flatten_input(self, x: Tensor) -> Tensor:
@@ -261,17 +255,34 @@ class _SkeletonAutoencoderTokenizer(nn.Module, Tokenizer):
                     loss_weights=dict(mmd=0.0))
 
     def example_inputs(self, batch_size: int = 2):
-        return (torch.randn(batch_size, 16, self.in_channels),), {}
+        """Raw skeletons ``[B, M=1, T=16, V, C=3]`` with ``V*C == in_channels``."""
+        return (torch.randn(batch_size, 1, 16, self.in_channels // 3, 3),), {}
 
 
-class HyperbolicVQTokenizer(_SkeletonAutoencoderTokenizer):
+class _VQTokenizer(_SkeletonAutoencoderTokenizer):
+    """A tokenizer with a codebook: ids, code vectors, codebook initialisation."""
+
+    def init_codebook_from(self, embeddings: Tensor, seed: int = 0) -> None:
+        """Initialise the codebook (tangent space) with a random sample of ``embeddings``."""
+        with torch.no_grad():
+            g = torch.Generator().manual_seed(seed)
+            idx = torch.randint(0, embeddings.shape[0], (self.num_codes,), generator=g)
+            self.quantizer.codebook.copy_(embeddings.detach()[idx].float())
+            self.quantizer.initialised.fill_(True)  # no data-driven re-initialisation
+
+    def code_vectors(self) -> Tensor:
+        """``[num_codes, llm_dim]``: the codebook as the LLM sees it (tangent space)."""
+        return self.quantizer.tangent_codes()
+
+
+class HyperbolicVQTokenizer(_VQTokenizer):
     """The paper's tokenizer: Poincaré-ball codebook (curvature ``curvature``)."""
 
     def _make_quantizer(self, num_codes, dim, curvature, init_std, upkeep):
         return HyperbolicQuantizer(num_codes, dim, curvature, init_std, **upkeep)
 
 
-class EuclideanVQTokenizer(_SkeletonAutoencoderTokenizer):
+class EuclideanVQTokenizer(_VQTokenizer):
     """Ablation: Euclidean codebook (``curvature`` is ignored)."""
 
     def _make_quantizer(self, num_codes, dim, curvature, init_std, upkeep):
@@ -298,13 +309,10 @@ class ContinuousTokenizer(_SkeletonAutoencoderTokenizer):
     sample of the batch's latents with the LLM embeddings instead of the codebook.
     """
 
-    quantized = False
+    has_codebook = False
 
     def _make_quantizer(self, num_codes, dim, curvature, init_std, upkeep):
         return _Identity()
-
-    def init_codebook_from(self, embeddings: Tensor, seed: int = 0) -> None:
-        """No codebook: nothing to initialise."""
 
     def active_losses(self) -> Dict[str, float]:
         return {k: w for k, w in self.loss_weights.items() if w and k in ("recon", "mmd")}

@@ -16,16 +16,17 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from hhir_core.errors import ConfigError
+from hhir_core.interfaces import BranchEncoder, Slot, expect_contract
 
 
 def _build_encoder(cfg: Union[dict, nn.Module]) -> nn.Module:
-    if isinstance(cfg, nn.Module):
-        return cfg
-    from hhir_core.plugins.manager import get_manager
-    from hhir_core.registry import build
+    if not isinstance(cfg, nn.Module):
+        from hhir_core.plugins.manager import get_manager
+        from hhir_core.registry import build
 
-    get_manager().load()
-    return build("branch_encoder", dict(cfg))
+        get_manager().load()
+        cfg = build("branch_encoder", dict(cfg))
+    return expect_contract(cfg, BranchEncoder, "model.backbone")
 
 
 class SkeletonRecognizer(BaseModel):
@@ -41,6 +42,9 @@ class SkeletonRecognizer(BaseModel):
         init_std: std of the classifier's normal init (mmaction2: 0.01).
     """
 
+    #: the swappable sub-component (``hhir components --slots``)
+    slots = (Slot("model.backbone", "branch_encoder", "BranchEncoder", input_kind="skeleton"),)
+
     def __init__(self, backbone: Union[dict, nn.Module], num_classes: int = 120,
                  head: str = "gcn", dropout: float = 0.0, label_smoothing: float = 0.0,
                  init_std: float = 0.01, data_preprocessor: Optional[dict] = None,
@@ -49,7 +53,7 @@ class SkeletonRecognizer(BaseModel):
         if head not in ("gcn", "linear"):
             raise ConfigError(f"model.head must be 'gcn' or 'linear', got {head!r}")
         self.backbone = _build_encoder(backbone)
-        if getattr(self.backbone, "input_kind", "skeleton") != "skeleton":
+        if self.backbone.input_kind != "skeleton":
             raise ConfigError(f"model.backbone {type(self.backbone).__name__} takes "
                               f"{self.backbone.input_kind!r}, not skeletons")
         self.num_classes = num_classes

@@ -62,6 +62,10 @@ class VideoQFormerBranch(nn.Module, BranchEncoder):
     """
 
     input_kind = "frames"
+    #: the frozen frame encoder is rebuilt from the config, not checkpointed
+    frozen_state_prefixes = ("frame_encoder.",)
+    #: the host method fills the LLM width
+    injected_args = ("llm_dim",)
 
     def __init__(self, llm_dim: int = 576, frame_encoder: Optional[Mapping[str, Any]] = None,
                  num_queries: int = 32, qformer: Optional[Mapping[str, Any]] = None,

@@ -23,6 +23,7 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from hhir_core.errors import ConfigError
+from hhir_core.interfaces import BranchEncoder, CausalLM, Slot, expect_contract, require
 from hhir_core.registry import build
 
 BRANCH_WORDS = {"p1": "person 1", "p2": "person 2", "bg": "the scene"}
@@ -40,20 +41,6 @@ def text_only_turns(turns: Sequence[Mapping[str, str]]) -> List[Dict[str, str]]:
             v = v.replace(f"<{k}>", w)
         out.append({"from": t["from"], "value": v})
     return out
-
-
-def truncate_llm(llm: nn.Module, num_layers: int) -> None:
-    """Keep the first ``num_layers`` decoder blocks of a transformers decoder-only LM (in place)."""
-    inner = getattr(llm, "model", None)
-    layers = getattr(inner, "layers", None)
-    if layers is None:
-        raise ConfigError(f"model.llm_layers: {type(llm).__name__} has no .model.layers to truncate")
-    if not 0 < num_layers <= len(layers):
-        raise ConfigError(f"model.llm_layers={num_layers} but the LLM has {len(layers)} layers")
-    inner.layers = nn.ModuleList(list(layers)[:num_layers])
-    llm.config.num_hidden_layers = num_layers
-    if getattr(llm.config, "layer_types", None):
-        llm.config.layer_types = list(llm.config.layer_types)[:num_layers]
 
 
 class OVHHIRRecognizer(BaseModel):
@@ -75,6 +62,18 @@ class OVHHIRRecognizer(BaseModel):
             describing LLM for speed but classifies with the whole SmolLM2.
     """
 
+    #: the swappable sub-components (``hhir components --slots``); the segmenter cuts the
+    #: person/background branch clips the dataset reads
+    slots = (
+        Slot("model.language_head", "language_head", "CausalLM",
+             uses=("chat_loss: training", "truncate_layers: llm_layers")),
+        Slot("model.classifier_head", "language_head", "CausalLM"),
+        Slot("model.branch", "branch_encoder", "BranchEncoder", input_kind="frames",
+             injected=("llm_dim",)),
+        Slot("segmenter", "segmenter", "Segmenter",
+             where="tools/data/split_branches.py --segmenter, build_hhirchat.py, infer.py"),
+    )
+
     def __init__(self, language_head: Mapping[str, Any], branch: Optional[Mapping[str, Any]] = None,
                  branch_overrides: Optional[Mapping[str, Mapping[str, Any]]] = None,
                  branches: Sequence[str] = ("p1", "p2", "bg"), text_only: bool = False,
@@ -84,12 +83,18 @@ class OVHHIRRecognizer(BaseModel):
                  classifier_head: Optional[Mapping[str, Any]] = None, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.head = build("language_head", dict(language_head))
+        self.head = expect_contract(build("language_head", dict(language_head)), CausalLM,
+                                    "model.language_head")
+        require(self.head, "chat_loss", "model.language_head")
         if llm_layers:
-            truncate_llm(self.head.llm, int(llm_layers))
-        self.classifier_head = build("language_head", dict(classifier_head)) if classifier_head else None
+            require(self.head, "truncate_layers", "model.language_head (model.llm_layers)")
+            self.head.truncate_layers(int(llm_layers))
+        self.classifier_head = expect_contract(build("language_head", dict(classifier_head)), CausalLM,
+                                               "model.classifier_head") if classifier_head else None
         if self.classifier_head is not None:
-            if self.classifier_head.llm is self.head.llm:
+            shared = {id(p) for p in self.head.parameters()} & \
+                {id(p) for p in self.classifier_head.parameters()}
+            if shared:
                 raise ConfigError("model.classifier_head shares the LLM instance of model.language_head")
             for p in self.classifier_head.parameters():
                 p.requires_grad_(False)
@@ -103,7 +108,8 @@ class OVHHIRRecognizer(BaseModel):
             cfg = dict(type="VideoQFormerBranch", **dict(branch or {}))
             cfg.update(dict((branch_overrides or {}).get(name, {})))
             cfg["llm_dim"] = self.head.embed_dim
-            self.branches[name] = build("branch_encoder", cfg)
+            self.branches[name] = expect_contract(build("branch_encoder", cfg), BranchEncoder,
+                                                  f"model.branch ({name})")
         self.class_names = list(class_names)
         self.held_out = sorted(int(c) for c in held_out)
         self.max_new_tokens = int(max_new_tokens)
@@ -112,7 +118,9 @@ class OVHHIRRecognizer(BaseModel):
             raise ConfigError(f"model.classifier_reduction must be 'mean' or 'sum', got {classifier_reduction!r}")
         self.classifier_reduction = classifier_reduction
         self.compare_text_only = bool(compare_text_only)
-        self.frozen_state_prefixes = ["head.llm.", "classifier_head."] + [f"branches.{n}.frame_encoder." for n in self.branch_names]
+        self.frozen_state_prefixes = ["head." + p for p in self.head.frozen_state_prefixes] \
+            + ["classifier_head."] + [f"branches.{n}.{p}" for n, enc in self.branches.items()
+                                      for p in enc.frozen_state_prefixes]
 
     # ------------------------------------------------------------------ helpers
     def soft_tokens(self, batch: Mapping[str, Any]) -> Dict[str, torch.Tensor]:

@@ -13,7 +13,7 @@ from typing import Any, Dict, Tuple
 import torch
 from torch import nn
 
-from hhir_core.interfaces import BranchEncoder
+from hhir_core.interfaces import JointTokenEncoder
 
 
 class _FactorisedBlock(nn.Module):
@@ -39,7 +39,7 @@ class _FactorisedBlock(nn.Module):
         return tt.reshape(b, j, t, d).transpose(1, 2)
 
 
-class PoseTransformerEncoder(nn.Module, BranchEncoder):
+class PoseTransformerEncoder(nn.Module, JointTokenEncoder):
     """Spatial-temporal transformer over 2-D joint tokens (a BranchEncoder).
 
     ``encode(x) -> [B,T,M·V,D]`` joint tokens; ``forward(x) -> [B,T·M·V,D]``

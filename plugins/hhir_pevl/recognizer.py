@@ -24,6 +24,8 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from hhir_core.errors import ConfigError
+from hhir_core.interfaces import (JointTokenEncoder, KeypointVideoEncoder, Slot, TextEncoder,
+                                  expect_contract, require)
 from hhir_core.registry import build
 
 from .adapters import BottleneckAdapter
@@ -32,32 +34,15 @@ from .sgmc import SGMCSimilarity, guided_kl_loss
 from .ucmr import NTXentLoss, V2PAttention
 
 
-def _build_branch(cfg: Union[dict, nn.Module]) -> nn.Module:
-    if isinstance(cfg, nn.Module):
-        return cfg
-    cfg = dict(cfg)
-    name = cfg.pop("type")
-    from . import pose_encoder, video_encoder  # local classes work without the registry
-    local = {"CLIPVideoEncoder": video_encoder.CLIPVideoEncoder,
-             "PoseTransformerEncoder": pose_encoder.PoseTransformerEncoder}
-    if name in local:
-        return local[name](**cfg)
-    from hhir_core.plugins.manager import get_manager
-    get_manager().load()
-    return build("branch_encoder", dict(type=name, **cfg))
-
-
-def _build_text(cfg: Union[dict, nn.Module]) -> nn.Module:
-    if isinstance(cfg, nn.Module):
-        return cfg
-    cfg = dict(cfg)
-    name = cfg.pop("type", "TextEncoderHead")
-    if name == "TextEncoderHead":
-        from hhir_core.llm import TextEncoderHead
-        return TextEncoderHead(**cfg)
-    from hhir_core.plugins.manager import get_manager
-    get_manager().load()
-    return build("language_head", dict(type=name, **cfg))
+def _build_slot(role: str, cfg: Union[dict, nn.Module], contract: type, slot: str,
+                default_type: str = "") -> nn.Module:
+    """A sub-component from its config (through the registry) or a ready module."""
+    if not isinstance(cfg, nn.Module):
+        cfg = dict(cfg)
+        if default_type:
+            cfg.setdefault("type", default_type)
+        cfg = build(role, cfg)
+    return expect_contract(cfg, contract, slot)
 
 
 class PeVLRecognizer(BaseModel):
@@ -76,6 +61,16 @@ class PeVLRecognizer(BaseModel):
         text_adapter: a trainable bottleneck adapter on the frozen text features.
     """
 
+    #: the swappable sub-components (``hhir components --slots``); the pose source fills
+    #: the dataset's pose annotations
+    slots = (
+        Slot("model.video_encoder", "branch_encoder", "KeypointVideoEncoder", input_kind="frames"),
+        Slot("model.pose_encoder", "branch_encoder", "JointTokenEncoder", input_kind="skeleton"),
+        Slot("model.text_encoder", "language_head", "TextEncoder", requires=("encode_words",)),
+        Slot("pose_source", "pose_source", "PoseSource",
+             where="tools/data/extract_poses.py --pose-source"),
+    )
+
     def __init__(self, video_encoder: dict, pose_encoder: dict, text_encoder: dict,
                  class_names: Any, class_ids: Optional[Sequence[int]] = None,
                  prompt: str = "{label}, a video of {coarse} action",
@@ -88,9 +83,13 @@ class PeVLRecognizer(BaseModel):
                  adapter_ratio: float = 0.25, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.video_encoder = _build_branch(video_encoder)
-        self.pose_encoder = _build_branch(pose_encoder)
-        self.text_encoder = _build_text(text_encoder)
+        self.video_encoder = _build_slot("branch_encoder", video_encoder, KeypointVideoEncoder,
+                                         "model.video_encoder")
+        self.pose_encoder = _build_slot("branch_encoder", pose_encoder, JointTokenEncoder,
+                                        "model.pose_encoder")
+        self.text_encoder = _build_slot("language_head", text_encoder, TextEncoder,
+                                        "model.text_encoder", default_type="TextEncoderHead")
+        require(self.text_encoder, "encode_words", "model.text_encoder")
         self.class_spec, self.class_ids = class_names, class_ids
         self.prompt, self.prompt_fallback, self.use_coarse = prompt, prompt_fallback, use_coarse
         self.use_p2v = bool(use_ucmr and use_p2v)
@@ -115,7 +114,8 @@ class PeVLRecognizer(BaseModel):
         self.refine_pose = NTXentLoss(refine_temperature) if self.use_refinement and self.use_v2p else None
         self._text_cache: Optional[Dict[str, torch.Tensor]] = None
         #: checkpoints skip these frozen pre-trained weights (TrainableCheckpointHook)
-        self.frozen_state_prefixes = ("video_encoder.clip", "text_encoder")
+        self.frozen_state_prefixes = tuple(
+            f"video_encoder.{p}" for p in self.video_encoder.frozen_state_prefixes) + ("text_encoder",)
 
     # ------------------------------------------------------------------ text
     @property

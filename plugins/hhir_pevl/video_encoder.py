@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from hhir_core.errors import ConfigError
-from hhir_core.interfaces import BranchEncoder
+from hhir_core.interfaces import KeypointVideoEncoder
 
 from .adapters import BottleneckAdapter
 from .ucmr import P2VAttention, patch_weights
@@ -53,7 +53,7 @@ def load_clip_vision(model: Union[str, Dict[str, Any]]) -> nn.Module:
             "configs/pevl_synthetic_mini.py (random tiny CLIP).") from exc
 
 
-class CLIPVideoEncoder(nn.Module, BranchEncoder):
+class CLIPVideoEncoder(nn.Module, KeypointVideoEncoder):
     """Per-frame CLIP ViT with adapters and P2V (a BranchEncoder on ``frames``).
 
     Args:
@@ -67,6 +67,8 @@ class CLIPVideoEncoder(nn.Module, BranchEncoder):
     """
 
     input_kind = "frames"
+    #: the CLIP weights are frozen (``freeze=True``) and rebuilt from the config
+    frozen_state_prefixes = ("clip",)
 
     def __init__(self, model: Union[str, Dict[str, Any]] = "openai/clip-vit-base-patch16",
                  freeze: bool = True, adapters: bool = True, adapter_ratio: float = 0.25,
@@ -75,7 +77,7 @@ class CLIPVideoEncoder(nn.Module, BranchEncoder):
         super().__init__()
         self.clip = load_clip_vision(model)
         cfg = self.clip.config
-        self.hidden_size, self.patch_size, self.image_size = cfg.hidden_size, cfg.patch_size, cfg.image_size
+        self._hidden_size, self.patch_size, self.image_size = cfg.hidden_size, cfg.patch_size, cfg.image_size
         self._out_dim = cfg.projection_dim
         layers = self.clip.vision_model.encoder.layers
         n = len(layers)
@@ -101,6 +103,11 @@ class CLIPVideoEncoder(nn.Module, BranchEncoder):
     @property
     def out_dim(self) -> int:
         return self._out_dim
+
+    @property
+    def hidden_size(self) -> int:
+        """Width of the ViT's patch tokens."""
+        return self._hidden_size
 
     def _layer(self, i: int, layer: nn.Module, h: torch.Tensor) -> torch.Tensor:
         ad = self.adapters[i] if len(self.adapters) else None

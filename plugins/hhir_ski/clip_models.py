@@ -17,37 +17,40 @@ import torch.nn.functional as F
 from torch import nn
 
 from hhir_core.errors import ConfigError
+from hhir_core.interfaces import BranchEncoder, TextEncoder, expect_contract
+from hhir_core.registry import build
 
 ModuleOrCfg = Union[nn.Module, Dict[str, Any]]
 
 
-def build_text_encoder(cfg: ModuleOrCfg) -> nn.Module:
-    """A text-encoder LanguageHead from a config (``type`` defaults to TextEncoderHead)."""
-    if isinstance(cfg, nn.Module):
-        return cfg
-    cfg = dict(cfg)
-    kind = cfg.pop("type", "TextEncoderHead")
-    from hhir_core.registry import LANGUAGE_HEADS
-    from hhir_core.plugins.manager import get_manager
+def build_text_encoder(cfg: ModuleOrCfg, slot: str = "model.text_encoder") -> nn.Module:
+    """A :class:`~hhir_core.interfaces.TextEncoder` (``type`` defaults to TextEncoderHead)."""
+    if not isinstance(cfg, nn.Module):
+        cfg = dict(cfg)
+        cfg.setdefault("type", "TextEncoderHead")
+        from hhir_core.plugins.manager import get_manager
 
-    get_manager().load()
-    if kind in LANGUAGE_HEADS:
-        return LANGUAGE_HEADS.build(dict(type=kind, **cfg))
-    if kind == "TextEncoderHead":  # the core's head, even if not registered under that name
-        from hhir_core.llm import TextEncoderHead
-        return TextEncoderHead(**cfg)
-    return LANGUAGE_HEADS.build(dict(type=kind, **cfg))  # raises an actionable RegistryMiss
+        get_manager().load()
+        cfg = build("language_head", cfg)
+    return expect_contract(cfg, TextEncoder, slot)
 
 
-def build_branch_encoder(cfg: ModuleOrCfg) -> nn.Module:
-    """A BranchEncoder from a config dict (registry ``branch_encoder``) or a module."""
-    if isinstance(cfg, nn.Module):
-        return cfg
-    from hhir_core.registry import build
-    from hhir_core.plugins.manager import get_manager
+def build_branch_encoder(cfg: ModuleOrCfg, slot: str = "encoder",
+                         input_kind: Optional[str] = None) -> nn.Module:
+    """A BranchEncoder from a config dict (registry ``branch_encoder``) or a module.
 
-    get_manager().load()
-    return build("branch_encoder", dict(cfg))
+    ``input_kind``: the stream the slot feeds it; another kind is a ConfigError.
+    """
+    if not isinstance(cfg, nn.Module):
+        from hhir_core.plugins.manager import get_manager
+
+        get_manager().load()
+        cfg = build("branch_encoder", dict(cfg))
+    enc = expect_contract(cfg, BranchEncoder, slot)
+    if input_kind and enc.input_kind != input_kind:
+        raise ConfigError(f"{slot}: {type(enc).__name__} takes {enc.input_kind!r} input, but this "
+                          f"slot feeds it {input_kind!r}")
+    return enc
 
 
 def is_frozen(module: nn.Module) -> bool:
@@ -92,6 +95,10 @@ class ClassTexts(nn.Module):
 
 
 class CLIPBranch(nn.Module):
+    #: where the branch sits in a recognizer config, and the stream its encoder takes
+    slot_name: str = "branch"
+    input_kind: Optional[str] = None
+
     """Encoder -> pool -> projection -> cosine logits against class texts.
 
     Args:
@@ -108,8 +115,10 @@ class CLIPBranch(nn.Module):
                  template: str = "a photo of a {}.", proj: Optional[bool] = True,
                  temperature: float = 0.07, learn_temperature: bool = True) -> None:
         super().__init__()
-        self.encoder = build_branch_encoder(encoder)
-        self.texts = ClassTexts(build_text_encoder(text_encoder), template)
+        self.encoder = build_branch_encoder(encoder, f"model.{self.slot_name}.encoder",
+                                            self.input_kind)
+        self.texts = ClassTexts(build_text_encoder(text_encoder, f"model.{self.slot_name}.text_encoder"),
+                                template)
         d_in, d_txt = int(self.encoder.out_dim), self.texts.dim
         if proj is None:
             proj = d_in != d_txt
@@ -139,6 +148,10 @@ class CLIPBranch(nn.Module):
 class SkeletonCLIP(CLIPBranch):
     """Skeleton encoder + text encoder trained with CE over seen-class prompts (SKI teacher)."""
 
+    slot_name, input_kind = "skeleton", "skeleton"
+
 
 class VideoCLIP(CLIPBranch):
     """CLIP image encoder per frame, mean over time, CLIP-style text (ViFi-CLIP, SKI student)."""
+
+    slot_name, input_kind = "video", "frames"

@@ -15,6 +15,8 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from hhir_core.errors import ConfigError, DataError
+from hhir_core.interfaces import CausalLM, Slot, expect_contract
+from hhir_core.registry import build
 
 from .clip_models import build_branch_encoder
 from .recognizer import SKELETON_KEY, VIDEO_KEY, resolve_class_ids, resolve_class_names
@@ -24,19 +26,15 @@ DEFAULT_INFER_PROMPT = "Video: <video>. Describe the action in the video."
 
 
 def build_causal_head(cfg: Union[nn.Module, Dict[str, Any]]) -> nn.Module:
-    """A causal-LM LanguageHead (``type`` defaults to the core's CausalLMHead)."""
-    if isinstance(cfg, nn.Module):
-        return cfg
-    cfg = dict(cfg)
-    kind = cfg.pop("type", "CausalLMHead")
-    from hhir_core.plugins.manager import get_manager
-    from hhir_core.registry import LANGUAGE_HEADS
+    """A :class:`~hhir_core.interfaces.CausalLM` (``type`` defaults to the core's CausalLMHead)."""
+    if not isinstance(cfg, nn.Module):
+        cfg = dict(cfg)
+        cfg.setdefault("type", "CausalLMHead")
+        from hhir_core.plugins.manager import get_manager
 
-    get_manager().load()
-    if kind == "CausalLMHead" and kind not in LANGUAGE_HEADS:
-        from hhir_core.llm import CausalLMHead
-        return CausalLMHead(**cfg)
-    return LANGUAGE_HEADS.build(dict(type=kind, **cfg))
+        get_manager().load()
+        cfg = build("language_head", cfg)
+    return expect_contract(cfg, CausalLM, "model.llm")
 
 
 class SKILVLM(BaseModel):
@@ -55,6 +53,13 @@ class SKILVLM(BaseModel):
         max_new_tokens: length of generated descriptions.
     """
 
+    #: the swappable sub-components (``hhir components --slots``)
+    slots = (
+        Slot("model.video_encoder", "branch_encoder", "BranchEncoder", input_kind="frames"),
+        Slot("model.skeleton_encoder", "branch_encoder", "BranchEncoder", input_kind="skeleton"),
+        Slot("model.llm", "language_head", "CausalLM"),
+    )
+
     def __init__(self, video_encoder: dict, skeleton_encoder: dict, llm: dict,
                  prompt: str = DEFAULT_PROMPT, inference_prompt: str = DEFAULT_INFER_PROMPT,
                  encoders_from: Optional[str] = None, test_classes: Union[None, str, Sequence[int]] = None,
@@ -69,8 +74,9 @@ class SKILVLM(BaseModel):
                               "and no <skeleton> (skeleton tokens are dropped at inference)")
         self.prompt, self.inference_prompt = prompt, inference_prompt
         self.max_new_tokens = int(max_new_tokens)
-        self.video_encoder = build_branch_encoder(video_encoder)
-        self.skeleton_encoder = build_branch_encoder(skeleton_encoder)
+        self.video_encoder = build_branch_encoder(video_encoder, "model.video_encoder", "frames")
+        self.skeleton_encoder = build_branch_encoder(skeleton_encoder, "model.skeleton_encoder",
+                                                     "skeleton")
         if encoders_from:
             self.load_encoders(encoders_from)
         for enc in (self.video_encoder, self.skeleton_encoder):

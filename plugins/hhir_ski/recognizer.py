@@ -24,6 +24,7 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from hhir_core.errors import ConfigError, DataError
+from hhir_core.interfaces import Distiller, Slot, expect_contract
 
 from .clip_models import SkeletonCLIP, VideoCLIP, build_text_encoder
 
@@ -72,6 +73,12 @@ def resolve_class_names(ids: Sequence[int], class_names: Union[None, Sequence[st
     return out
 
 
+_VIDEO_SLOT = Slot("model.video.encoder", "branch_encoder", "BranchEncoder", input_kind="frames")
+_SKELETON_SLOT = Slot("model.skeleton.encoder", "branch_encoder", "BranchEncoder",
+                      input_kind="skeleton")
+_TEXT_SLOT = Slot("model.text_encoder", "language_head", "TextEncoder")
+
+
 class SKIRecognizer(BaseModel):
     """SkeletonCLIP / VideoCLIP / SKI-VLM (see the module docstring).
 
@@ -88,6 +95,10 @@ class SKIRecognizer(BaseModel):
         class_names / class_source: where class names come from (list or dict by id; by
             default ``hhir_core.data.ntu_classes`` of ``class_source``).
     """
+
+    #: the swappable sub-components (``hhir components --slots``)
+    slots = (_VIDEO_SLOT, _SKELETON_SLOT, _TEXT_SLOT,
+             Slot("model.distiller", "distiller", "Distiller"))
 
     def __init__(self, video: Optional[dict] = None, skeleton: Optional[dict] = None,
                  text_encoder: Optional[dict] = None, distiller: Optional[dict] = None,
@@ -138,8 +149,9 @@ class SKIRecognizer(BaseModel):
             from hhir_core.registry import build
             from hhir_core.plugins.manager import get_manager
             get_manager().load()
-            self.distiller = build("distiller", dict(distiller))
-            if not getattr(self.distiller, "online", True):
+            self.distiller = expect_contract(build("distiller", dict(distiller)), Distiller,
+                                             "model.distiller")
+            if not self.distiller.online:
                 self._freeze_teacher()
 
     def _freeze_teacher(self) -> None:
@@ -152,7 +164,7 @@ class SKIRecognizer(BaseModel):
     # -- helpers -----------------------------------------------------------
     @property
     def teacher_frozen(self) -> bool:
-        return self.phase == "scd" and not getattr(self.distiller, "online", True)
+        return self.phase == "scd" and not self.distiller.online
 
     def train(self, mode: bool = True) -> "SKIRecognizer":
         super().train(mode)
@@ -236,6 +248,8 @@ class SKIRecognizer(BaseModel):
 class SkeletonCLIPRecognizer(SKIRecognizer):
     """SkeletonCLIP alone (``phase='skeleton_clip'``)."""
 
+    slots = (_SKELETON_SLOT, _TEXT_SLOT)
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("phase", "skeleton_clip")
         super().__init__(**kwargs)
@@ -243,6 +257,8 @@ class SkeletonCLIPRecognizer(SKIRecognizer):
 
 class VideoCLIPRecognizer(SKIRecognizer):
     """ViFi-CLIP-style video model alone (``phase='video_clip'``)."""
+
+    slots = (_VIDEO_SLOT, _TEXT_SLOT)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("phase", "video_clip")

@@ -6,9 +6,11 @@ reads the skeleton frame by frame, its states are averaged over windows of
 word-embedding width. A linear decoder reconstructs the frames of each window
 from its token, which gives stage 1 ("linguistic projection") its loss.
 
-It has no codebook (``ids`` is ``None``), so LLM-AR's ``token_mode='vocab'``
-and codebook statistics do not apply; ``token_mode='embeds'`` (the default)
-splices the tokens into the prompt.
+It implements :class:`hhir_core.interfaces.SkeletonTokenizer` and one of its
+optional capabilities, ``set_reference_embeddings`` (for an MMD loss towards the
+LLM's word embeddings). It has no codebook (``ids`` is ``None``, no
+``code_vectors()``), so LLM-AR's ``token_mode='vocab'`` falls back to splicing
+the tokens into the prompt (``token_mode='embeds'``).
 
 Why the GRU is written out instead of ``nn.GRU``: LLM-AR freezes the stage-1
 tokenizer by turning its parameters into buffers; ``nn.GRU`` keeps private
@@ -24,7 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from hhir_core.errors import ConfigError, DataError
-from hhir_core.interfaces import Tokenizer
+from hhir_core.interfaces import SkeletonTokenizer
 from hhir_core.structures import TokenizerOutput
 
 
@@ -59,7 +61,7 @@ def gaussian_mmd(x: Tensor, y: Tensor, scales=(0.5, 1.0, 2.0)) -> Tensor:
     return k(x, x).mean() + k(y, y).mean() - 2 * k(x, y).mean()
 
 
-class GRUSkeletonTokenizer(nn.Module, Tokenizer):
+class GRUSkeletonTokenizer(nn.Module, SkeletonTokenizer):
     """GRU encoder + window pooling + linear projection to the LLM width.
 
     Args:
@@ -74,9 +76,6 @@ class GRUSkeletonTokenizer(nn.Module, Tokenizer):
             word embeddings (set by LLM-AR through :meth:`set_reference_embeddings`);
             0 disables it.
     """
-
-    input_kind = "skeleton"
-    quantized = False
 
     def __init__(self, in_channels: int = 150, llm_dim: int = 576, hidden: int = 128,
                  num_layers: int = 1, stride: int = 4, recon_weight: float = 1.0,
@@ -99,7 +98,7 @@ class GRUSkeletonTokenizer(nn.Module, Tokenizer):
     def llm_dim(self) -> int:
         return self._llm_dim
 
-    # -- LLM-AR hooks --------------------------------------------------------------
+    # -- optional capability of SkeletonTokenizer ----------------------------------
     def set_reference_embeddings(self, embeddings: Tensor, num_samples: Optional[int] = None,
                                  seed: int = 0) -> None:
         """Keep a random sample of the frozen LLM's word embeddings ``[V, D]`` (for MMD)."""
@@ -151,4 +150,5 @@ class GRUSkeletonTokenizer(nn.Module, Tokenizer):
         return dict(in_channels=12, llm_dim=16, hidden=16, num_layers=1, stride=4)
 
     def example_inputs(self, batch_size: int = 2):
-        return (torch.randn(batch_size, 10, self.in_channels),), {}
+        """Raw skeletons ``[B, M=1, T=10, V, C=3]`` with ``V*C == in_channels``."""
+        return (torch.randn(batch_size, 1, 10, self.in_channels // 3, 3),), {}
