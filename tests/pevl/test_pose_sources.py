@@ -91,7 +91,8 @@ def test_extract_poses_tool_writes_dataset_file(tmp_path):
     (tmp_path / "labels.json").write_text(json.dumps([{"vid_name": "a", "label": 2}]))
     out = tmp_path / "poses.pkl"
     rc = extract_poses.main([str(vdir), "--pose-source", "vitpose", "--model", '{"tiny": true}',
-                             "--out", str(out), "--labels", str(tmp_path / "labels.json")])
+                             "--out", str(out), "--labels", str(tmp_path / "labels.json"),
+                             "--num-persons", "1", "--segmenter", "none"])
     assert rc == 0
     data = pickle.load(open(out, "rb"))
     a, b = data["annotations"]

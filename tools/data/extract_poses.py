@@ -1,13 +1,20 @@
-"""Estimate 2-D poses for every video in a folder and write the annotation pickle
-that ``VideoPoseDataset`` reads (NTU 2-D convention).
+"""Estimate poses for every video in a folder (or one video) and write the annotation
+pickle the skeleton datasets read (``VideoPoseDataset``, ``NTUSkeletonDataset``).
 
-    python tools/data/extract_poses.py VIDEO_DIR --pose-source vitpose --out poses.pkl \
-        [--labels labels.json] [--split-file splits.json] [--num-persons 1] \
-        [--model usyd-community/vitpose-base-simple] [--max-frames 0]
+    python tools/data/extract_poses.py VIDEO_DIR_OR_FILE --out poses.pkl \
+        [--pose-source mediapipe] [--layout coco|nturgb+d|mediapipe33] [--num-persons 2] \
+        [--segmenter MediaPipePersonSegmenter|none] [--preview-dir DIR] \
+        [--labels labels.json] [--split-file splits.json] [--max-frames 0]
 
-``--pose-source``: ``vitpose`` (transformers ViTPose, top-down on OpenCV-HOG or
-``--boxes`` person boxes), ``mmpose`` (optional extra), or any registered
-PoseSource name; ``--source-cfg '{"key": value}'`` passes extra kwargs.
+``--pose-source``: ``mediapipe`` (default: BlazePose from the mediapipe wheel, offline,
+needs ``pip install 'hhir[mediapipe]'``), ``vitpose`` (transformers ViTPose, top-down on
+person boxes), ``mmpose`` (optional extra), or any registered PoseSource name;
+``--source-cfg '{"key": value}'`` passes extra kwargs. ``--layout nturgb+d`` writes 3-D
+NTU joints (metres) for the NTU skeleton configs; ``coco`` 2-D pixels (NTU 2-D convention).
+``--segmenter``: people are segmented and tracked first (default
+``MediaPipePersonSegmenter``) and the pose source gets their boxes/masks; ``none`` lets
+the pose source find people itself. ``--preview-dir``: one ``<stem>_poses.mp4`` per video,
+skeletons drawn over the (masked) frames.
 ``--labels``: JSON ``{video_stem: label}`` or a list of ``{"vid_name", "label"}``
 (Diving48's format); videos without a label get -1.
 ``--split-file``: JSON ``{split_name: [video_stem, ...]}`` copied into the pickle.
@@ -56,27 +63,99 @@ def load_labels(path: str) -> Dict[str, int]:
     return {str(d["vid_name"]): int(d["label"]) for d in data}
 
 
-def build_source(name: str, num_persons: int, model: str, extra: Dict[str, Any]):
+def _with_progress(role: str, cfg: Dict[str, Any]) -> Dict[str, Any]:
+    """``cfg`` plus ``progress=True`` where the component offers a progress bar."""
+    import inspect
+
+    from hhir_core.registry import resolve
+
+    if "progress" in inspect.signature(resolve(role, cfg["type"])).parameters:
+        cfg = dict(cfg, progress=True)
+    return cfg
+
+
+def build_source(name: str, num_persons: int, model: str, extra: Dict[str, Any], layout: str = ""):
     from hhir_core.plugins.manager import get_manager
     from hhir_core.registry import build
 
     get_manager().load()  # build() alone does not load plugins before its lookup
-    names = {"vitpose": "ViTPoseSource", "mmpose": "MMPoseSource", "annotation": "AnnotationPoseSource"}
+    names = {"vitpose": "ViTPoseSource", "mmpose": "MMPoseSource", "annotation": "AnnotationPoseSource",
+             "mediapipe": "MediaPipePoseSource"}
     cfg: Dict[str, Any] = dict(type=names.get(name, name), num_persons=num_persons)
     if name == "vitpose" and model:
         cfg["model"] = json.loads(model) if model.startswith("{") else model
+    if layout:
+        cfg["layout"] = layout
     cfg.update(extra)
-    return build("pose_source", cfg)
+    return build("pose_source", _with_progress("pose_source", cfg))
+
+
+def write_preview(path: Path, frames, fps: float, seq, tracks=None, max_side: int = 640) -> None:
+    """``path`` (mp4): the frames with person masks tinted and 2-D skeletons drawn."""
+    import cv2
+    import numpy as np
+
+    from hhir_core.errors import DataError
+
+    from hhir_mediapipe.draw import draw_skeletons
+    from hhir_mediapipe.layouts import BLAZEPOSE_EDGES, COCO_EDGES
+
+    kp = np.asarray(seq.keypoint)
+    score = np.asarray(seq.score) if seq.score is not None else np.ones(kp.shape[:3], np.float32)
+    edges = {"coco": COCO_EDGES, "mediapipe33": BLAZEPOSE_EDGES}.get(seq.layout, ())
+    if kp.shape[-1] != 2:
+        print(f"note: no preview for {path.name}: {seq.layout} keypoints are not 2-D image points")
+        return
+    h, w = frames.shape[1:3]
+    s = min(1.0, max_side / max(h, w))
+    size = (int(round(w * s)) // 2 * 2, int(round(h * s)) // 2 * 2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), float(fps or 30.0), size)
+    if not out.isOpened():
+        raise DataError(f"cannot write preview video {path}")
+    for t in range(len(frames)):
+        masks = None if tracks is None else np.asarray(tracks.masks)[:, t]
+        img = draw_skeletons(frames[t], kp[:, t], score[:, t], edges, masks=masks)
+        out.write(cv2.cvtColor(cv2.resize(img, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR))
+    out.release()
+
+
+def extract_one(path: Path, source, segmenter, num_persons: int, max_frames: int, preview_dir):
+    """Poses of one video (segmented first when ``segmenter``), and its preview video."""
+    from hhir_core.structures import VideoClip
+
+    frames, fps = read_video(path, max_frames)
+    clip = VideoClip(frames=frames, fps=fps, source=str(path))
+    sample = dict(clip=clip, frame_dir=path.stem)
+    tracks = None
+    if segmenter is not None:
+        tracks = segmenter.segment(clip, num_persons=num_persons)
+        sample.update(boxes=tracks.boxes, masks=tracks.masks)
+        if getattr(segmenter, "last_poses", None) is not None:  # it tracked poses already
+            sample["pose_tracks"] = segmenter.last_poses
+    seq = source.poses(sample)
+    if preview_dir:
+        shown = seq
+        if seq.keypoint.shape[-1] != 2 and hasattr(source, "track"):
+            from hhir_mediapipe.pose_source import tracks_to_skeleton
+
+            shown = tracks_to_skeleton(source.track(sample), "mediapipe33", frames.shape[1:3])
+        write_preview(Path(preview_dir) / f"{path.stem}_poses.mp4", frames, fps, shown, tracks)
+    return frames, seq
 
 
 def main(argv: List[str] = None) -> int:
     from hhir_core.errors import HHIRError
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("video_dir")
-    p.add_argument("--pose-source", default="vitpose")
+    p.add_argument("video_dir", help="a folder of videos, or one video file")
+    p.add_argument("--pose-source", default="mediapipe")
+    p.add_argument("--layout", default="", help="output layout (default: the pose source's)")
+    p.add_argument("--segmenter", default="MediaPipePersonSegmenter",
+                   help="registered segmenter giving person boxes/masks, or 'none'")
+    p.add_argument("--preview-dir", default=None, help="write <stem>_poses.mp4 previews here")
     p.add_argument("--out", required=True)
-    p.add_argument("--num-persons", type=int, default=1)
+    p.add_argument("--num-persons", type=int, default=2)
     p.add_argument("--model", default="", help="ViTPose hub id / folder / JSON dict (tiny)")
     p.add_argument("--source-cfg", default="{}", help="JSON kwargs for the pose source")
     p.add_argument("--labels", default=None)
@@ -88,26 +167,32 @@ def main(argv: List[str] = None) -> int:
         from tqdm import tqdm
 
         from hhir_core.errors import DataError
-        from hhir_core.structures import VideoClip
-
         vdir = Path(args.video_dir)
-        if not vdir.is_dir():
+        if vdir.is_file():
+            videos = [vdir]
+        elif not vdir.is_dir():
             raise DataError(f"video folder {vdir} does not exist")
-        videos = sorted(f for f in vdir.iterdir() if f.suffix.lower() in VIDEO_EXTS)
+        else:
+            videos = sorted(f for f in vdir.iterdir() if f.suffix.lower() in VIDEO_EXTS)
         if not videos:
             raise DataError(f"no videos ({', '.join(VIDEO_EXTS)}) in {vdir}")
         labels = load_labels(args.labels) if args.labels else {}
-        source = build_source(args.pose_source, args.num_persons, args.model, json.loads(args.source_cfg))
+        source = build_source(args.pose_source, args.num_persons, args.model, json.loads(args.source_cfg),
+                              args.layout)
+        segmenter = None
+        if args.segmenter.lower() != "none":
+            from hhir_core.registry import build
+
+            segmenter = build("segmenter", _with_progress("segmenter", dict(type=args.segmenter)))
         anns = []
         for path in tqdm(videos, desc=f"poses ({args.pose_source})", unit="video"):
-            frames, fps = read_video(path, args.max_frames)
-            seq = source.poses(dict(clip=VideoClip(frames=frames, fps=fps, source=str(path)),
-                                    frame_dir=path.stem))
+            frames, seq = extract_one(path, source, segmenter, args.num_persons, args.max_frames,
+                                      args.preview_dir)
             kp = np.asarray(seq.keypoint, np.float32)
             score = (np.asarray(seq.score, np.float32) if seq.score is not None
                      else np.ones(kp.shape[:3], np.float32))
             h, w = frames.shape[1:3]
-            anns.append(dict(frame_dir=path.stem, label=labels.get(path.stem, -1), keypoint=kp[..., :2],
+            anns.append(dict(frame_dir=path.stem, label=labels.get(path.stem, -1), keypoint=kp,
                              keypoint_score=score, img_shape=(h, w), original_shape=(h, w),
                              total_frames=int(kp.shape[1]), layout=seq.layout))
         split = json.loads(Path(args.split_file).read_text()) if args.split_file else {"all": [a["frame_dir"] for a in anns]}
