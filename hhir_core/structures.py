@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional
 
 
 #: joints per skeleton layout (``SkeletonSeq.layout``)
-LAYOUT_JOINTS: Dict[str, int] = {"coco": 17, "toyota": 13, "nturgb+d": 25}
+LAYOUT_JOINTS: Dict[str, int] = {"coco": 17, "toyota": 13, "nturgb+d": 25, "mediapipe33": 33}
 
 
 @dataclass
