@@ -14,7 +14,19 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-FIXTURES = Path(os.environ.get("HHIR_FIXTURES", REPO.parent / "shared" / "fixtures")).resolve()
+
+
+def _find_fixtures() -> Path:
+    """``$HHIR_FIXTURES``, else the first ``shared/fixtures`` beside the checkout or a parent."""
+    if os.environ.get("HHIR_FIXTURES"):
+        return Path(os.environ["HHIR_FIXTURES"]).resolve()
+    for parent in REPO.parents:
+        if (parent / "shared" / "fixtures").is_dir():
+            return (parent / "shared" / "fixtures").resolve()
+    return (REPO.parent / "shared" / "fixtures").resolve()
+
+
+FIXTURES = _find_fixtures()
 TOY_PLUGIN = REPO / "tests" / "engine" / "toy_plugin"
 
 

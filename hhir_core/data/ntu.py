@@ -32,7 +32,6 @@ import hashlib
 import json
 import logging
 import os
-import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -43,6 +42,7 @@ import numpy as np
 from ..errors import DataError
 from .bad_samples import (BadSampleError, check_policy, frame_dir_of, report_bad,
                           sample_problem, summarize)
+from .safe_pickle import load_annotation_pickle
 
 logger = logging.getLogger("hhir.data")
 
@@ -56,27 +56,31 @@ _HINT_MINI = ("Real NTU data is not shipped; see docs/data.md for how to obtain 
 
 # --------------------------------------------------------------------------- files
 def load_annotation_file(path: Union[str, Path]) -> Dict[str, Any]:
-    """Read an annotation pickle; file-level problems raise :class:`DataError`.
+    """Read an annotation file; file-level problems raise :class:`DataError`.
 
-    Accepts the ``{"split": ..., "annotations": [...]}`` dict or a bare list of
-    annotations (then without splits).
+    ``path`` is a pickle holding the ``{"split": ..., "annotations": [...]}`` dict or a
+    bare list of annotations (then without splits), read with the restricted
+    unpickler of :mod:`hhir_core.data.safe_pickle` (data types only, never code); or a
+    packed folder (``meta.json`` + ``.npy``, see :func:`pack_annotations`), which
+    needs no pickle at all.
     """
     path = Path(path)
+    if path.is_dir() and (path / "meta.json").is_file():
+        store = PackedAnnotations(path)
+        annos = [store.sample(i) for i in range(len(store))]
+        names = [a["frame_dir"] for a in annos]
+        return {"split": {s: [names[i] for i in store.split(s)] for s in store.meta["splits"]},
+                "annotations": annos}
     if not path.is_file():
         raise DataError(f"annotation file {str(path)!r} does not exist. {_HINT_MINI}")
-    try:
-        with open(path, "rb") as f:
-            data = pickle.load(f)
-    except (EOFError, pickle.UnpicklingError, ValueError, AttributeError, ImportError,
-            IndexError, TypeError, MemoryError) as exc:
-        raise DataError(f"annotation file {str(path)!r} is truncated or not a valid pickle "
-                        f"({type(exc).__name__}: {exc}); re-create or re-download it") from exc
+    data = load_annotation_pickle(path)
     if isinstance(data, list):
         data = {"split": {}, "annotations": data}
     if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
         raise DataError(f"annotation file {str(path)!r} is not an NTU annotation pickle: "
                         "expected a dict with an 'annotations' list (and 'split')")
-    if not isinstance(data.get("split", {}), dict):
+    split = data.get("split", {})
+    if not isinstance(split, dict) or not all(isinstance(v, (list, tuple)) for v in split.values()):
         raise DataError(f"annotation file {str(path)!r}: 'split' must be a dict of lists")
     data.setdefault("split", {})
     return data
@@ -109,18 +113,22 @@ def packed_dir_for(ann_file: Union[str, Path], cache_dir: Optional[str] = None,
                    num_joints: Optional[int] = 25, dtype: Optional[str] = None) -> Path:
     """Pack ``ann_file`` if needed and return the packed folder (idempotent)."""
     ann_file = Path(ann_file)
+    if ann_file.is_dir() and (ann_file / "meta.json").is_file():
+        return ann_file  # already a packed folder (the pickle-free export)
     if not ann_file.is_file():
         raise DataError(f"annotation file {str(ann_file)!r} does not exist. {_HINT_MINI}")
     key = source_key(ann_file, num_joints=num_joints, dtype=dtype)
     roots = _cache_roots(ann_file, cache_dir)
     for root in roots:
+        if root.is_dir():
+            remove_stale_tmp_dirs(root)
         if (root / key / "meta.json").is_file():
             return root / key
     last_exc: Optional[Exception] = None
     for root in roots:
         try:
             root.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{key}.tmp", dir=root))
+            tmp = Path(tempfile.mkdtemp(prefix=f".{key}.tmp{os.getpid()}.", dir=root))
         except OSError as exc:  # read-only location: try the next one
             last_exc = exc
             continue
@@ -137,6 +145,38 @@ def packed_dir_for(ann_file: Union[str, Path], cache_dir: Optional[str] = None,
         return root / key
     raise DataError(f"cannot write the packed copy of {str(ann_file)!r} to any of "
                     f"{[str(r) for r in roots]}: {last_exc}; set cache_dir= or HHIR_CACHE")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_tmp_dirs(root: Union[str, Path]) -> List[Path]:
+    """Delete half-written pack folders (``.<key>.tmp<pid>.*``) whose process is gone.
+
+    A packing run that was killed leaves its temporary folder behind (tens of MB on
+    the mini set, GBs on NTU-120); the next run removes it. Folders of a packer that
+    is still running (another rank or job) are kept.
+    """
+    removed = []
+    for entry in Path(root).glob(".*.tmp*"):
+        if not entry.is_dir():
+            continue
+        pid_text = entry.name.rsplit(".tmp", 1)[1].split(".", 1)[0]
+        if pid_text.isdigit() and _pid_alive(int(pid_text)):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    if removed:
+        logger.warning("removed %d leftover temporary pack folder(s) in %s (an interrupted "
+                       "packing run)", len(removed), root)
+    return removed
 
 
 def pack_annotations(ann_file: Union[str, Path], out_dir: Union[str, Path],
@@ -404,19 +444,28 @@ class NTUSkeletonDataset:
             members = set(data["split"][self.split])
             annos = [a for a in annos if isinstance(a, dict) and a.get("frame_dir") in members]
         kept = []
+        bad: Dict[str, str] = {}
         for i, anno in enumerate(annos):
             problem = sample_problem(anno, num_joints=self.num_joints)
             if problem is not None:
                 report_bad(frame_dir_of(anno, i), problem, self.ann_file, self.on_bad_sample)
+                bad[frame_dir_of(anno, i)] = problem
                 continue
             kept.append(anno)
         if not kept:
-            raise DataError(f"{self.ann_file} split {self.split!r} has no usable sample")
+            raise DataError(f"{self.ann_file} split {self.split!r} has no usable sample"
+                            + (f" ({len(bad)} bad sample(s) left out: {summarize(bad)})"
+                               if bad else ""))
         self._list = kept
         labels = np.array([int(a["label"]) for a in kept], dtype=np.int64)
         self._set_positions(np.arange(len(kept), dtype=np.int64), labels)
 
     def _set_positions(self, positions: np.ndarray, labels: np.ndarray) -> None:
+        if len(positions) == 0:
+            bad = self._store.meta.get("bad", {}) if self._store is not None else {}
+            raise DataError(f"{self.ann_file} split {self.split!r} has no usable sample"
+                            + (f" ({len(bad)} bad sample(s) left out: {summarize(bad)})"
+                               if bad else ""))
         if self.class_ids is not None:
             lut = np.full(max(max(self.class_ids), int(labels.max(initial=0))) + 1, -1,
                           dtype=np.int64)

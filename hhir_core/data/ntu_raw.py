@@ -61,15 +61,21 @@ def read_skeleton_file(path: Union[str, Path]) -> RawSkeleton:
         pos += 1
         return lines[pos - 1]
 
+    def count(what: str) -> int:
+        value = int(next_line())
+        if value < 0:
+            raise ValueError(f"negative {what} {value}")
+        return value
+
     try:
-        num_frames = int(next_line())
+        num_frames = count("frame count")
         frames: List[Dict[str, np.ndarray]] = []
         for _ in range(num_frames):
-            num_bodies = int(next_line())
+            num_bodies = count("body count")
             bodies: Dict[str, np.ndarray] = {}
             for _ in range(num_bodies):
                 body_id = next_line().split()[0]
-                num_joints = int(next_line())
+                num_joints = count("joint count")
                 joints = np.array([[float(x) for x in next_line().split()[:12]]
                                    for _ in range(num_joints)], dtype=np.float64)
                 if joints.shape != (num_joints, 12):
@@ -122,6 +128,12 @@ def skeleton_to_annotation(raw: RawSkeleton, max_bodies: int = 2, kind: str = "3
         if info is None:
             raise DataError(f"cannot read the action (A-number) from {raw.name!r}; pass label=")
         label = info["action"] - 1
+    for b in raw.bodies:
+        bad = ~np.isfinite(raw.bodies[b][..., 0:7])
+        if bad.any():
+            frames = np.nonzero(bad.any(axis=(1, 2)))[0]
+            raise DataError(f"skeleton file {raw.name!r}: body {b} has NaN or infinite joint "
+                            f"coordinates in {len(frames)} frame(s) (first: frame {frames[0]})")
     ranked = sorted(raw.bodies, key=lambda b: -body_activity(raw.xyz(b)))[:max_bodies]
     ranked = [b for b in ranked if np.abs(raw.xyz(b)).sum() > 0]
     anno: Dict = dict(frame_dir=raw.name, label=int(label), total_frames=raw.num_frames)

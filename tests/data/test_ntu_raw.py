@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import pickle
 import shutil
 from pathlib import Path
@@ -10,13 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import FIXTURES
+
 from hhir_core.data.ntu import NTUSkeletonDataset
 from hhir_core.data.ntu_raw import (body_activity, read_skeleton_file,
                                     skeleton_to_annotation)
 from hhir_core.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(os.environ.get("HHIR_FIXTURES", ROOT / ".." / "shared" / "fixtures"))
 REAL = FIXTURES / "ntu" / "S001C001P001R001A001.skeleton"
 
 

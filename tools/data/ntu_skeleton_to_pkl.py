@@ -14,7 +14,6 @@ stops instead). See docs/data.md.
 from __future__ import annotations
 
 import argparse
-import pickle
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -22,17 +21,23 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from hhir_core.data.ntu_classes import standard_splits
 from hhir_core.data.ntu_raw import read_missing_list, read_skeleton_file, skeleton_to_annotation
+from hhir_core.data.safe_pickle import dump_plain
 from hhir_core.errors import DataError, HHIRError
 
 
 def _convert_one(args: Tuple[str, int, str]) -> Tuple[str, Optional[Dict], str]:
     path, max_bodies, kind = args
     try:
-        anno = skeleton_to_annotation(read_skeleton_file(path), max_bodies=max_bodies, kind=kind)
+        raw = read_skeleton_file(path)
+        anno = skeleton_to_annotation(raw, max_bodies=max_bodies, kind=kind)
     except DataError as exc:
         return path, None, str(exc)
+    except Exception as exc:  # anything else about one file must not stop the others
+        return path, None, f"{path}: cannot convert ({type(exc).__name__}: {exc})"
     if anno["keypoint"].shape[0] == 0:
-        return path, None, f"{path}: no body with non-zero joints"
+        why = ("it has no frames" if raw.num_frames == 0 else "it has no body" if not raw.bodies
+               else "every body's joints are all zero")
+        return path, None, f"{path}: empty skeleton ({why})"
     return path, anno, ""
 
 
@@ -66,13 +71,13 @@ def convert(raw_dir: Path, out: Path, missing: Sequence[Path] = (), version: str
             print(f"skipped: {err}", file=sys.stderr)
         else:
             annos.append(anno)
+    if not annos:
+        raise DataError(f"no usable skeleton in {str(raw_dir)!r}: all {len(failures)} file(s) "
+                        f"were skipped (first: {failures[0]}); nothing written")
     data = dict(split=standard_splits([a["frame_dir"] for a in annos], version=version),
                 annotations=annos)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    with open(tmp, "wb") as f:
-        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(out)
+    dump_plain(data, out)
     print(f"wrote {out}: {len(annos)} samples, {len(failures)} skipped, {len(skip)} on missing "
           f"lists; splits: " + ", ".join(f"{k}={len(v)}" for k, v in data["split"].items()))
     return data
