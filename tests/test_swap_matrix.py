@@ -428,3 +428,57 @@ def test_example_plugin_gru_tokenizer_fits_and_runs_in_llm_ar(example_plugin):
     assert "code_vectors" not in fits["GRUSkeletonTokenizer"]["capabilities"]
     torch.set_num_threads(1)
     run_llm_ar("model.tokenizer", "GRUSkeletonTokenizer", "embeds")
+
+
+FIRST_PARTY = {"hhir_core", "hhir_llm_ar", "hhir_ski", "hhir_pevl", "hhir_ov_hhir", "hhir_mmaction"}
+
+
+def test_docs_slot_table_is_current():
+    """docs/plugins.md carries the slot table of the built-in plugins (regenerate it with
+    ``hhir components --slots --markdown`` when a slot or a component changes)."""
+    from hhir_core.interfaces.slots import format_slot_table
+
+    get_manager().load()
+    rows = slot_table()
+    for r in rows:
+        r["fits"] = [c for c in r["fits"] if c["plugin"] in FIRST_PARTY]
+    doc = (ROOT / "docs" / "plugins.md").read_text()
+    table = doc.split("<!-- slot-table -->\n", 1)[1].split("\n<!-- /slot-table -->", 1)[0]
+    assert table == format_slot_table(rows, markdown=True)
+
+
+def test_cli_prints_the_slot_table(capsys):
+    from hhir_core.cli import main
+
+    assert main(["components", "--slots", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    tok = next(r for r in rows if r["model"] == "LLMARRecognizer" and r["slot"] == "model.tokenizer")
+    assert tok["contract"] == "SkeletonTokenizer"
+    # a branch encoder is not a tokenizer: it is not even in the tokenizer registry; a text
+    # encoder registered as language_head does not fit a causal-LM slot, with the reason
+    llm = next(r for r in rows if r["model"] == "LLMARRecognizer" and r["slot"] == "model.llm")
+    assert llm["does_not_fit"]["TextEncoderHead"] == "not a CausalLM"
+    assert main(["components", "--slots"]) == 0
+    assert "LLMARRecognizer" in capsys.readouterr().out
+
+
+def test_missing_capability_is_a_one_line_error_naming_component_and_slot():
+    from hhir_core.errors import ConfigError
+    from hhir_llm_ar.recognizer import LLMARRecognizer
+
+    with pytest.raises(ConfigError) as err:
+        LLMARRecognizer.tiny(train_stage="tokenizer", codebook_init="llm",
+                             tokenizer=dict(type="ContinuousTokenizer", in_channels=150, hidden=16,
+                                            depth=1))
+    msg = str(err.value)
+    assert "\n" not in msg and "model.tokenizer" in msg and "ContinuousTokenizer" in msg \
+        and "init_codebook_from" in msg, msg
+
+
+def test_wrong_contract_in_a_slot_is_a_config_error():
+    from hhir_core.errors import ConfigError
+    from hhir_llm_ar.recognizer import LLMARRecognizer
+
+    with pytest.raises(ConfigError, match=r"model.llm: TextEncoderHead does not implement CausalLM"):
+        LLMARRecognizer.tiny(llm=dict(type="TextEncoderHead",
+                                      model=dict(tiny=True, arch="bert", hidden_size=32)))
