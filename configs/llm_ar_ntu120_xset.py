@@ -1,8 +1,2 @@
-# LLM-AR, NTU RGB+D 120 X-Set (paper top-1 91.5); everything else as llm_ar_ntu120.py (X-Sub).
-_base_ = ['./llm_ar_ntu120.py']
-
-train_dataloader = dict(dataset=dict(split='xset_train'))
-val_dataloader = dict(dataset=dict(split='xset_val'))
-
-# Model-zoo metadata (hhir zoo, docs/model_zoo.md).
-metadata = dict(protocol='X-Set', reported=dict(_delete_=True, top1=91.5))
+# Packaged with the hhir_llm_ar plugin (plugins/hhir_llm_ar/configs/llm_ar_ntu120_xset.py); this file keeps the configs/ path working.
+_base_ = ['hhir_llm_ar::llm_ar_ntu120_xset.py']

@@ -1,7 +1,8 @@
 """Load, merge and validate configs before anything is built.
 
 * ``plugin::path/to/config.py`` addresses a config packaged by a plugin
-  (its ``hhir_config_dir`` hook).
+  (its ``hhir_config_dir`` hook) or by the core (``hhir_core::_base_/...``), as a
+  path and inside ``_base_`` (:func:`install_config_resolver`).
 * ``requires = ['hhir-llm-ar>=0.1', ...]`` is checked against installed plugins.
 * :func:`validate` walks every ``type=`` in the config and checks, with the
   component's constructor signature, that the type is registered, required
@@ -41,10 +42,8 @@ def resolve_config_path(path: str) -> str:
     """Turn ``plugin::rel/path.py`` into a file path; check the file exists."""
     if "::" in path:
         plugin, rel = path.split("::", 1)
-        from .plugins.manager import get_manager
-
         try:
-            base = get_manager().config_dir(plugin)
+            base = config_dir_of(plugin)
         except Exception as exc:
             raise ConfigError(f"cannot resolve config {path!r}: {exc}") from None
         path = str(Path(base) / rel)
@@ -58,10 +57,48 @@ def resolve_config_path(path: str) -> str:
     return path
 
 
+#: packaged configs of the core itself (shared runtime and dataset bases)
+CORE_CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+
+
+def config_dir_of(owner: str) -> str:
+    """Config folder served by ``owner`` (``hhir_core`` or a plugin's ``hhir_config_dir``)."""
+    if owner == "hhir_core":
+        return str(CORE_CONFIG_DIR)
+    from .plugins.manager import get_manager
+
+    return get_manager().config_dir(owner)
+
+
+def install_config_resolver() -> None:
+    """Let mmengine's ``_base_ = ['owner::rel/path.py']`` resolve through hhir.
+
+    mmengine itself only knows OpenMMLab packages there (and would tag every base dict
+    with the owner as registry scope); for ``hhir_core`` and installed hhir plugins
+    the path resolves to the folder of the owner's ``hhir_config_dir`` hook instead.
+    Installed when :mod:`hhir_core.config` or :mod:`hhir_core.registry` is imported.
+    """
+    from mmengine.config import Config
+    from mmengine.config.utils import MODULE2PACKAGE
+
+    current = Config.__dict__["_get_cfg_path"].__func__
+    if getattr(current, "_hhir_resolver", False):
+        return
+
+    def _get_cfg_path(cfg_path: str, filename: str):
+        if "::" in cfg_path and cfg_path.partition("::")[0] not in MODULE2PACKAGE:
+            return resolve_config_path(cfg_path), None
+        return current(cfg_path, filename)
+
+    _get_cfg_path._hhir_resolver = True  # type: ignore[attr-defined]
+    Config._get_cfg_path = staticmethod(_get_cfg_path)
+
+
 def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None):
     """Load a config file (``plugin::`` aware) and apply ``--cfg-options``."""
     from mmengine.config import Config
 
+    install_config_resolver()
     real = resolve_config_path(path)
     try:
         cfg = Config.fromfile(real)
@@ -76,6 +113,36 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None):
             raise ConfigError(f"bad --cfg-options {cfg_options}: {exc}") from None
     cfg["_config_path"] = real
     return cfg
+
+
+def config_delta(child: Any, parent: Any) -> Dict[str, Any]:
+    """What ``child`` changes relative to ``parent``, as a dict for ``merge_from_dict``.
+
+    Nested dicts are compared key by key; a dict that drops keys of its parent's comes
+    whole with ``_delete_=True``; any other changed value (lists included) comes whole.
+    Top-level keys starting with ``_`` are private to a file and left out.
+    """
+    def diff(a: Dict[str, Any], b: Dict[str, Any]) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        for key, value in a.items():
+            if key not in b:
+                out[key] = value
+            elif isinstance(value, dict) and isinstance(b[key], dict):
+                if set(b[key]) - set(value):
+                    out[key] = dict(value, _delete_=True)
+                else:
+                    sub = diff(value, b[key])
+                    if sub:
+                        out[key] = sub
+            elif value != b[key]:
+                out[key] = value
+        return out
+
+    def as_dict(cfg: Any) -> Dict[str, Any]:
+        cfg = cfg.to_dict() if hasattr(cfg, "to_dict") else dict(cfg)
+        return {k: v for k, v in cfg.items() if not str(k).startswith("_")}
+
+    return diff(as_dict(child), as_dict(parent))
 
 
 def config_hash(cfg: Any) -> str:

@@ -253,3 +253,8 @@ def iter_components(roles: Optional[Iterable[str]] = None) -> Iterable[tuple]:
 
 
 RegisterFn = Callable[[str, str, Any], None]
+
+# mmengine is imported by now anyway: let ``_base_ = ['plugin::x.py']`` resolve through hhir
+from .config import install_config_resolver  # noqa: E402
+
+install_config_resolver()

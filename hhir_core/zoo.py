@@ -30,6 +30,9 @@ def collect_zoo(configs_dir: str = "configs") -> List[Dict[str, Any]]:
     """One entry per top-level config (ablations are listed under their method)."""
     from mmengine.config import Config
 
+    from .config import install_config_resolver
+
+    install_config_resolver()  # the configs inherit packaged ones (``plugin::x.py``)
     root = Path(configs_dir)
     measured_path = measured_file(configs_dir)
     measured = json.loads(measured_path.read_text()) if measured_path.is_file() else {}

@@ -6,6 +6,12 @@ from pathlib import Path
 import pytest
 from helpers import FIXTURES  # tests/ is on pythonpath (pyproject)
 
+from hhir_core.config import install_config_resolver
+
+# configs/*.py inherit the plugins' packaged configs (``_base_ = ['hhir_llm_ar::...']``); the
+# tests read some with a bare mmengine ``Config.fromfile``
+install_config_resolver()
+
 
 def pytest_collection_modifyitems(config, items):
     if FIXTURES.is_dir():

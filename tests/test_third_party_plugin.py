@@ -10,7 +10,7 @@ the shared environment and this pytest process stay untouched. Then:
 * its own conformance test passes;
 * the swapped LLM-AR config builds and trains one step per stage (fast, tiny
   random LLM), and ``tools/train.py hhir_example_plugin::llm_ar_gru_mini.py
-  --cfg-options train_cfg.max_iters=1`` trains both stages with SmolLM2
+  --cfg-options train_cfg.max_iters=1 stages.0.cfg.train_cfg.max_iters=1`` trains both stages with SmolLM2
   (slow: ~90 s on a contended 2-core machine).
 """
 from __future__ import annotations
@@ -163,7 +163,8 @@ def test_tools_train_one_iteration_through_swapped_config(installed, tmp_path):
         pytest.skip("tools/train.py is not there yet")
     work = tmp_path / "work"
     res = _run([sys.executable, str(train), CONFIG, "--work-dir", str(work), "--cfg-options",
-                "train_cfg.max_iters=1", "train_cfg.val_begin=1000000",
+                "train_cfg.max_iters=1", "stages.0.cfg.train_cfg.max_iters=1",
+                "train_cfg.val_begin=1000000",
                 "train_dataloader.batch_size=2"], env, tmp_path, timeout=1800)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     for stage in ("tokenizer", "llm"):

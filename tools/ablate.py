@@ -6,10 +6,10 @@
 
 Each variant (and the baseline CONFIG itself) runs through ``tools/train.py`` in
 ``OUT/<variant>/seed<k>/``. A finished variant is never re-run; an interrupted
-one resumes (``--resume auto``). With ``--configs``, the baseline config's
-``ablation_overrides`` dict (e.g. the mini data/LLM/schedule settings) is applied
-on top of every variant config, so paper-faithful ablation configs run in the
-mini setting. Writes ``results.md``, ``results.csv`` and ``results.png``.
+one resumes (``--resume auto``). With ``--configs``, when the baseline config names an
+``ablation_base`` (the config the variants inherit), what the baseline changes relative
+to it (e.g. the mini data/LLM/schedule settings) is applied on top of every variant
+config, so paper-faithful ablation configs run in the mini setting. Writes ``results.md``, ``results.csv`` and ``results.png``.
 """
 from __future__ import annotations
 
@@ -54,21 +54,31 @@ def _flatten(prefix: str, value: Any, out: Dict[str, Any]) -> None:
 
 
 def ablation_overrides(config: str) -> Dict[str, Any]:
-    """The baseline config's ``ablation_overrides`` as flat ``--cfg-options``."""
-    from hhir_core.config import load_config
+    """What the baseline changes relative to its ``ablation_base`` (nothing without one).
+
+    ``ablation_base`` names the config the ``--configs`` variants inherit (``plugin::x.py``,
+    absolute, or relative to the baseline's folder); e.g. the LLM-AR mini config names the
+    paper config, so each paper-faithful ablation runs with the mini changes on top.
+    """
+    from hhir_core.config import config_delta, load_config
 
     cfg = load_config(config)
-    overrides = cfg.get("ablation_overrides") or {}
-    if hasattr(overrides, "to_dict"):
-        overrides = overrides.to_dict()
-    return dict(overrides)
+    base = cfg.get("ablation_base")
+    if not base:
+        return {}
+    if "::" not in base and not Path(base).is_absolute():
+        base = str(Path(cfg["_config_path"]).parent / base)
+    delta = config_delta(cfg, load_config(base))
+    delta.pop("ablation_base", None)
+    return delta
 
 
 def write_override_config(base: str, variant: str, overrides: Dict[str, Any], out: Path) -> str:
     """A config file = the variant config + the baseline's mini overrides (merged)."""
-    from mmengine.config import Config
+    from hhir_core.config import load_config
 
-    cfg = Config.fromfile(variant)
+    cfg = load_config(variant)
+    cfg.pop("_config_path", None)
     cfg.merge_from_dict(overrides)
     out.parent.mkdir(parents=True, exist_ok=True)
     cfg.dump(str(out))

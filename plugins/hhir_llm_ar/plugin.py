@@ -1,4 +1,6 @@
 """Plugin entry point of hhir_llm_ar: registrations are lazy "module:Class" strings."""
+from pathlib import Path
+
 from hhir_core.plugins import hookimpl
 
 _M = "hhir_llm_ar"
@@ -23,3 +25,9 @@ def hhir_register(register):
 @hookimpl
 def hhir_requires():
     return ["torch", "transformers>=4.45", "peft>=0.12", "mmengine>=0.10"]
+
+
+@hookimpl
+def hhir_config_dir():
+    """This plugin's configs, addressable as ``hhir_llm_ar::<file>.py`` (also from ``_base_``)."""
+    return str(Path(__file__).parent / "configs")

@@ -19,3 +19,9 @@ def hhir_register(register):
 @hookimpl
 def hhir_requires():
     return ["mmaction2==1.2.0", "mmcv-lite>=2.0,<2.2"]
+
+
+@hookimpl
+def hhir_config_dir():
+    """This plugin's configs, addressable as ``hhir_mmaction::<file>.py`` (also from ``_base_``)."""
+    return str(Path(__file__).parent / "configs")

@@ -1,4 +1,6 @@
 """Plugin entry point of hhir_ov_hhir: registrations are lazy "module:Class" strings."""
+from pathlib import Path
+
 from hhir_core.plugins import hookimpl
 
 
@@ -10,3 +12,9 @@ def hhir_register(register):
     register("branch_encoder", "VideoQFormerBranch", "hhir_ov_hhir.encoders:VideoQFormerBranch")
     register("model", "OVHHIRRecognizer", "hhir_ov_hhir.recognizer:OVHHIRRecognizer")
     register("metric", "OVHHIRMetric", "hhir_ov_hhir.metrics:OVHHIRMetric")
+
+
+@hookimpl
+def hhir_config_dir():
+    """This plugin's configs, addressable as ``hhir_ov_hhir::<file>.py`` (also from ``_base_``)."""
+    return str(Path(__file__).parent / "configs")

@@ -14,3 +14,9 @@ def hhir_register(register):
     register("pose_source", "AnnotationPoseSource", f"{_M}.pose_sources:AnnotationPoseSource")
     register("pose_source", "ViTPoseSource", f"{_M}.pose_sources:ViTPoseSource")
     register("pose_source", "MMPoseSource", f"{_M}.pose_sources:MMPoseSource")
+
+
+@hookimpl
+def hhir_config_dir():
+    """This plugin's configs, addressable as ``hhir_pevl::<file>.py`` (also from ``_base_``)."""
+    return str(Path(__file__).parent / "configs")

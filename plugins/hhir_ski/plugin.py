@@ -1,4 +1,6 @@
 """Plugin entry point of hhir_ski: registrations are lazy "module:Class" strings."""
+from pathlib import Path
+
 from hhir_core.plugins import hookimpl
 
 _COMPONENTS = [
@@ -20,3 +22,9 @@ _COMPONENTS = [
 def hhir_register(register):
     for role, name, target in _COMPONENTS:
         register(role, name, target)
+
+
+@hookimpl
+def hhir_config_dir():
+    """This plugin's configs, addressable as ``hhir_ski::<file>.py`` (also from ``_base_``)."""
+    return str(Path(__file__).parent / "configs")

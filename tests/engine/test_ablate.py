@@ -12,7 +12,7 @@ TOY = TOY_PLUGIN / "hhir_toy" / "configs" / "toy.py"
 def test_ablate_grid_and_configs(tmp_path):
     base = tmp_path / "base.py"
     base.write_text(f"_base_ = [{str(TOY)!r}]\ntrain_cfg = dict(max_iters=10, val_interval=10)\n"
-                    "ablation_overrides = dict(train_cfg=dict(max_iters=10, val_interval=10))\n")
+                    f"ablation_base = {str(TOY)!r}\n")
     variant = tmp_path / "narrow.py"  # inherits the 60-iteration toy: overrides must apply
     variant.write_text(f"_base_ = [{str(TOY)!r}]\nmodel = dict(hidden=3)\n")
     out = tmp_path / "out"
@@ -27,7 +27,7 @@ def test_ablate_grid_and_configs(tmp_path):
     assert "--cfg-options model.hidden=2" in rows[1]["command"]
     assert (out / "results.png").stat().st_size > 1000
     assert "±" in (out / "results.md").read_text()
-    # the mini overrides were applied to the variant config: 10 iterations, not 60
+    # what base.py changes relative to its ablation_base applied to the variant: 10 iterations, not 60
     assert (out / "narrow" / "seed0" / "iter_10.pth").exists()
     assert not list((out / "narrow" / "seed0").glob("iter_60.pth"))
     # a second invocation re-runs nothing

@@ -22,10 +22,13 @@ def _load(path, options=None):
 
 
 def _mini_overrides():
-    from mmengine.config import Config
+    """What the mini config changes relative to its ``ablation_base`` (tools/ablate.py)."""
+    from hhir_core.config import config_delta
 
-    return copy.deepcopy(Config.fromfile(str(CFG / "_base_" / "llm_ar_mini_overrides.py"))
-                         .llm_ar_mini.to_dict())
+    mini = _load(CFG / "llm_ar_ntu120_mini.py")
+    delta = copy.deepcopy(config_delta(mini, _load(mini.ablation_base)))
+    delta.pop("ablation_base")
+    return delta
 
 
 def test_paper_config_carries_paper_values():
@@ -96,7 +99,16 @@ def test_mini_config_is_paper_plus_overrides():
     paper = _load(CFG / "llm_ar_ntu120.py")
     # the paper config keeps its latents as they are; the mini scales them (asserted below)
     assert "latent_scale" not in paper.model.tokenizer
-    paper.merge_from_dict(_mini_overrides())
+    overrides = _mini_overrides()
+    # only data, LLM, sizes and schedule change; the method's settings are the paper's
+    assert set(overrides) <= {"classes", "clip_len", "synthetic_mini", "model", "train_dataloader",
+                              "val_dataloader", "train_cfg", "param_scheduler", "optim_wrapper",
+                              "default_hooks", "stages", "metadata"}, sorted(overrides)
+    for key in ("num_codes", "curvature", "loss_weights", "type"):
+        assert key not in overrides["model"]["tokenizer"], key
+    assert "lora" not in overrides["model"]["llm"] and "prompt" not in overrides["model"]
+    # tools/ablate.py applies these to a paper child: they rebuild the mini config
+    paper.merge_from_dict(overrides)
     for key in ("model", "train_dataloader", "val_dataloader", "train_cfg", "optim_wrapper",
                 "stages", "default_hooks", "val_evaluator", "custom_hooks"):
         assert mini[key] == paper[key], key

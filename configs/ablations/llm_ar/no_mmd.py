@@ -1,7 +1,2 @@
-# LLM-AR ablation: without the MMD loss between the codebook and the LLM's word embeddings.
-_base_ = ['../../llm_ar_ntu120.py']
-
-model = dict(tokenizer=dict(loss_weights=dict(mmd=0.0)))
-
-# Model-zoo metadata (hhir zoo, docs/model_zoo.md).
-metadata = dict(reported=dict(_delete_=True))  # DESIGN §3 gives no per-ablation numbers
+# Packaged with the hhir_llm_ar plugin (plugins/hhir_llm_ar/configs/ablations/no_mmd.py).
+_base_ = ['hhir_llm_ar::ablations/no_mmd.py']

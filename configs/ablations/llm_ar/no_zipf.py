@@ -1,7 +1,2 @@
-# LLM-AR ablation: without the Zipf (rank-frequency) loss; everything else as the paper.
-_base_ = ['../../llm_ar_ntu120.py']
-
-model = dict(tokenizer=dict(loss_weights=dict(zipf=0.0)))
-
-# Model-zoo metadata (hhir zoo, docs/model_zoo.md).
-metadata = dict(reported=dict(_delete_=True))  # DESIGN §3 gives no per-ablation numbers
+# Packaged with the hhir_llm_ar plugin (plugins/hhir_llm_ar/configs/ablations/no_zipf.py).
+_base_ = ['hhir_llm_ar::ablations/no_zipf.py']

@@ -1,9 +1,2 @@
-# PeVL ablation (DESIGN §3): full fine-tuning of the CLIP video encoder instead of frozen weights + adapters
-# Inherits configs/pevl_synthetic_mini.py and changes one thing. On real data apply the same
-# key to a paper config, e.g. --cfg-options model.video_encoder.freeze=False
-_base_ = ['../../pevl_synthetic_mini.py']
-
-model = dict(video_encoder=dict(freeze=False))
-
-# Model-zoo metadata: the paper's numbers (inherited) are shown beside the numbers measured here.
-metadata = dict(reported=dict(_delete_=True))  # no number for this variant in DESIGN §3
+# Packaged with the hhir_pevl plugin (plugins/hhir_pevl/configs/ablations/full_finetune.py).
+_base_ = ['hhir_pevl::ablations/full_finetune.py']

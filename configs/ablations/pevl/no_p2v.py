@@ -1,9 +1,2 @@
-# PeVL ablation (DESIGN §3): without P2V (paper 91.1)
-# Inherits configs/pevl_synthetic_mini.py and changes one thing. On real data apply the same
-# key to a paper config, e.g. --cfg-options model.use_p2v=False
-_base_ = ['../../pevl_synthetic_mini.py']
-
-model = dict(use_p2v=False)
-
-# Model-zoo metadata: the paper's numbers (inherited) are shown beside the numbers measured here.
-metadata = dict(reported=dict(_delete_=True, top1=91.1))  # paper ablation, Diving48 ViT-B/16
+# Packaged with the hhir_pevl plugin (plugins/hhir_pevl/configs/ablations/no_p2v.py).
+_base_ = ['hhir_pevl::ablations/no_p2v.py']

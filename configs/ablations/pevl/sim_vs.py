@@ -1,9 +1,2 @@
-# PeVL ablation (DESIGN §3): similarity subset S = mean of vs (SGMC ablation)
-# Inherits configs/pevl_synthetic_mini.py and changes one thing. On real data apply the same
-# key to a paper config, e.g. --cfg-options "model.similarities=('vs',)"
-_base_ = ['../../pevl_synthetic_mini.py']
-
-model = dict(similarities=('vs',))
-
-# Model-zoo metadata: the paper's numbers (inherited) are shown beside the numbers measured here.
-metadata = dict(reported=dict(_delete_=True))  # no number for this variant in DESIGN §3
+# Packaged with the hhir_pevl plugin (plugins/hhir_pevl/configs/ablations/sim_vs.py).
+_base_ = ['hhir_pevl::ablations/sim_vs.py']
