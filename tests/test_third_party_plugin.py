@@ -121,6 +121,7 @@ _TRAIN_STEP = textwrap.dedent(r"""
         m["llm"] = dict(model=dict(tiny=True, hidden_size=64, num_layers=1, num_heads=4),
                         lora=dict(r=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"]))
         m["tokenizer"] = dict(m["tokenizer"], llm_dim=64)
+        m["llm_layers"] = None  # the mini config keeps 8 of SmolLM2's blocks; the tiny LLM has 1
         torch.manual_seed(0)
         model = MODELS.build(m)
         if prev is not None:
