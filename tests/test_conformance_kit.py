@@ -22,7 +22,7 @@ torch = pytest.importorskip("torch")
 torch.set_num_threads(1)
 from torch import nn  # noqa: E402
 
-from hhir_core.interfaces import BranchEncoder, Tokenizer  # noqa: E402
+from hhir_core.interfaces import BranchEncoder, SkeletonTokenizer, Tokenizer  # noqa: E402
 from hhir_core.structures import TokenizerOutput  # noqa: E402
 from hhir_core.testing import (ConformanceFailure, assert_conforms, check_class,  # noqa: E402
                                collect_components)
@@ -369,3 +369,72 @@ def test_text_report_names_components_and_failed_checks():
     assert "FAIL  branch_encoder  DeadParameterEncoder" in text
     assert "fail    gradients" in text and "unused_head.weight" in text
     assert text.splitlines()[-1].startswith("FAILED: 1/2 components conform")
+
+
+# ------------------------------------------------------------------------------ capabilities
+class _CodebookTokenizer(nn.Module, SkeletonTokenizer):
+    """A tiny codebook tokenizer: frames -> nearest of ``num_codes`` codes (a straight-through VQ)."""
+
+    def __init__(self, in_channels: int = 6, llm_dim: int = 8, num_codes: int = 4,
+                 shift_codes: bool = False) -> None:
+        super().__init__()
+        self.in_channels, self._llm_dim, self.num_codes = in_channels, llm_dim, num_codes
+        self.proj = nn.Linear(in_channels, llm_dim)
+        self.codebook = nn.Parameter(torch.randn(num_codes, llm_dim))
+        self.shift_codes = shift_codes
+
+    @property
+    def llm_dim(self) -> int:
+        return self._llm_dim
+
+    def forward(self, x, compute_losses: bool = True, **extra):
+        b, m, t, v, c = x.shape
+        z = self.proj(x.permute(0, 2, 1, 3, 4).reshape(b, t, m * v * c))
+        ids = torch.cdist(z, self.codebook[None].expand(b, -1, -1)).argmin(-1)
+        q = self.codebook[ids]
+        embeds = z + (q - z).detach()
+        losses, extras = {}, {}
+        if compute_losses:
+            extras["recon_error"] = (q - z).pow(2).mean((1, 2))
+            losses["loss_vq"] = extras["recon_error"].mean()
+        return TokenizerOutput(embeds=embeds, ids=ids, losses=losses, extras=extras)
+
+    def code_vectors(self):
+        # a wrong declaration when shift_codes: row k is not what id k embeds to
+        return self.codebook + (1.0 if self.shift_codes else 0.0)
+
+    @classmethod
+    def tiny_config(cls):
+        return dict(in_channels=6, llm_dim=8, num_codes=4)
+
+    def example_inputs(self, batch_size: int = 2):
+        return (torch.randn(batch_size, 1, 5, 2, 3),), {}
+
+
+class _WrongCodeVectorsTokenizer(_CodebookTokenizer):
+    @classmethod
+    def tiny_config(cls):
+        return dict(in_channels=6, llm_dim=8, num_codes=4, shift_codes=True)
+
+
+def test_declared_capability_is_checked_and_reported():
+    report = _run(_CodebookTokenizer)
+    assert report.ok, report.failure_message()
+    assert report.contracts == ["SkeletonTokenizer"] and report.capabilities == ["code_vectors"]
+    status, msg = _status(report, "capabilities")
+    assert status == "pass" and "code_vectors" in msg and "embeds == code_vectors()[ids]" in msg
+    assert "optional capabilities: code_vectors" in \
+        __import__("hhir_core.testing.kit", fromlist=["KitReport"]).KitReport(
+            dist="x", components=[report]).format_text()
+
+
+def test_wrong_capability_fails_the_capabilities_check():
+    report = _run(_WrongCodeVectorsTokenizer)
+    status, msg = _status(report, "capabilities")
+    assert status == "fail" and "code_vectors" in msg and "embeds != code_vectors()[ids]" in msg
+    # the undeclared capabilities keep their defaults: a clear one-line error
+    from hhir_core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="does not implement the optional capability init_codebook_from"):
+        _CodebookTokenizer().init_codebook_from(torch.randn(5, 8))
+    assert not _CodebookTokenizer.supports("init_codebook_from")

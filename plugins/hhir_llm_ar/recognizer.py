@@ -224,7 +224,7 @@ class LLMARRecognizer(BaseModel):
         self.last_ids: Optional[Tensor] = None
         #: checkpoints skip these (stage 1 saves no LLM state at all)
         self.frozen_state_prefixes = ["head."] if train_stage == "tokenizer" else \
-            ["head." + p for p in getattr(self.head, "frozen_state_prefixes", ["llm."])]
+            ["head." + p for p in self.head.frozen_state_prefixes]
 
     # ------------------------------------------------------------------ building
     @staticmethod
