@@ -126,7 +126,7 @@ def test_outside_segmenter_splits_branches(outside, tmp_path):
 def _swapped_config(tmp_path: Path) -> Path:
     config = tmp_path / "llm_ar_window_mini.py"
     config.write_text(
-        f"_base_ = [{str(ROOT / 'configs' / 'llm_ar_ntu120_mini.py')!r}]\n"
+        "_base_ = ['hhir_llm_ar::llm_ar_ntu120_mini.py']\n"
         "model = dict(tokenizer=dict(_delete_=True, type='WindowMeanTokenizer', in_channels=150,\n"
         "                            llm_dim=None, hidden=32))\n")
     return config
