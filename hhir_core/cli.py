@@ -126,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     zoo.add_argument("--configs-dir", default="configs")
     zoo.add_argument("--json", action="store_true")
     zoo.set_defaults(func=_zoo)
+
+    from .apis.cli import add_infer_parser
+
+    add_infer_parser(sub)
     return parser
 
 

@@ -101,6 +101,8 @@ class VideoPoseDataset:
         synthetic: kwargs of ``hhir_core.data.synthetic.ensure_synthetic`` (with
             ``render=True``); the set is generated on first use.
         missing_hint: appended to missing-data errors (how to get the data).
+        annotations: annotation dicts given directly instead of ``ann_file`` (inference on
+            one video: ``video_dir`` is its folder, ``video_pattern`` its file name).
     """
 
     def __init__(self, ann_file: Optional[str] = None, video_dir: Optional[str] = None,
@@ -112,7 +114,7 @@ class VideoPoseDataset:
                  mean: Sequence[float] = CLIP_MEAN, std: Sequence[float] = CLIP_STD,
                  synthetic: Optional[Dict[str, Any]] = None, seed: int = 0,
                  missing_hint: str = "", metainfo: Optional[dict] = None,
-                 **unused: Any) -> None:
+                 annotations: Optional[List[dict]] = None, **unused: Any) -> None:
         if synthetic is not None:
             from .synthetic import ensure_synthetic
 
@@ -124,13 +126,14 @@ class VideoPoseDataset:
         if num_crops not in (1, 3):
             raise DataError(f"num_crops={num_crops}: use 1 or 3")
         hint = f" {missing_hint}" if missing_hint else ""
-        if ann_file is None or not Path(ann_file).is_file():
+        if annotations is None and (ann_file is None or not Path(ann_file).is_file()):
             raise DataError(f"pose annotation file {ann_file!r} does not exist.{hint}")
         if video_dir is None or not Path(video_dir).is_dir():
             raise DataError(f"video folder {video_dir!r} does not exist.{hint}")
         from .ntu import load_annotation_file
 
-        data = load_annotation_file(ann_file)
+        data = (dict(split={}, annotations=list(annotations)) if annotations is not None
+                else load_annotation_file(ann_file))
         anns = data["annotations"]
         if split is not None:
             if split not in data["split"]:

@@ -96,6 +96,25 @@ def sample_indices(total: int, num: int, test_mode: bool,
     return np.clip(idx.astype(np.int64), 0, total - 1)
 
 
+def clip_tensor(video: np.ndarray, num_frames: int, frame_size: Union[None, int, Sequence[int]] = None,
+                frame_mode: str = "rgb", mean: Optional[Sequence[float]] = None,
+                std: Optional[Sequence[float]] = None) -> np.ndarray:
+    """One whole clip (uint8 ``[T,H,W,3]``) as a test-time sample of :class:`VideoSkeletonDataset`
+    with these settings: float32 ``[num_frames,3,H,W]`` (inference on a video file)."""
+    import cv2
+
+    motion = frame_mode == "motion"
+    mean = np.asarray(mean if mean is not None else (MOTION_MEAN if motion else CLIP_MEAN), np.float32)
+    std = np.asarray(std if std is not None else (MOTION_STD if motion else CLIP_STD), np.float32)
+    idx = sample_indices(len(video), int(num_frames), True)
+    frames = motion_maps(video, idx) if motion else video[idx]
+    if frame_size is not None:
+        h, w = (frame_size, frame_size) if isinstance(frame_size, int) else tuple(frame_size)
+        frames = np.stack([cv2.resize(f, (int(w), int(h)), interpolation=cv2.INTER_AREA) for f in frames])
+    x = (frames.astype(np.float32) / 255.0 - mean) / std
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+
+
 class VideoSkeletonDataset(NTUSkeletonDataset):
     """NTU skeleton dataset + the matching RGB clip of every sample.
 

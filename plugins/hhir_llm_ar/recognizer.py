@@ -28,6 +28,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import Tensor, nn
 
+from hhir_core.apis.recognizer import InferenceOutput, InferenceRecognizer
 from hhir_core.errors import ConfigError, DataError
 from hhir_core.interfaces import CausalLM, SkeletonTokenizer, Slot, expect_contract, require
 from hhir_core.registry import build, resolve
@@ -112,7 +113,7 @@ def match_class(text: str, class_names: Sequence[str]) -> int:
     return int(max(range(len(ratios)), key=ratios.__getitem__))
 
 
-class LLMARRecognizer(BaseModel):
+class LLMARRecognizer(InferenceRecognizer, BaseModel):
     """Action VQ-VAE tokenizer + (LoRA-tuned) causal LM.
 
     Args:
@@ -373,6 +374,38 @@ class LLMARRecognizer(BaseModel):
             results.append(r)
         return results
 
+    # ------------------------------------------------------------------ inference
+    inference_score_kind = "loglik"
+
+    def inference_class_names(self, cfg: Any) -> List[str]:
+        return list(self.eval_class_names)
+
+    def after_checkpoint_load(self) -> None:
+        self.on_stage_start()  # a no-op once the checkpoint's vocabulary tokens are in
+
+    def run_inference(self, prepared: Any, ctx: Any) -> InferenceOutput:
+        """Class scores plus the action sentence (code ids) and how often each code was
+        used in stage-1 training (``codebook_usage.json`` of the work dir, if present)."""
+        if self.train_stage != "llm":
+            raise ConfigError("inference needs a stage-2 ('llm') LLM-AR model; this one is a "
+                              "stage-1 tokenizer")
+        keypoint = prepared.batch["keypoint"]
+        ids = self.tokenizer(keypoint.flatten(0, 1) if keypoint.dim() == 6 else keypoint,
+                             compute_losses=False).ids
+        codes = None if ids is None else [int(i) for i in ids[0].reshape(-1)]
+        mode = "generating" if self.predict_mode == "generate" else "scoring"
+        ctx.step(f"{mode} {len(self.eval_class_names)} class names with the LLM")
+        out = self.predict(keypoint)[0]
+        extras: Dict[str, Any] = {}
+        usage = _codebook_usage(ctx.work_dir)
+        if codes is not None and usage is not None:
+            total = max(1.0, float(sum(usage)))
+            extras["code_usage"] = [float(usage[c]) / total if c < len(usage) else 0.0 for c in codes]
+        if codes is not None:
+            extras["num_codes"] = int(getattr(self.tokenizer, "num_codes", max(codes) + 1))
+        return InferenceOutput(scores=out["pred_scores"], score_kind=self.inference_score_kind,
+                               text=out.get("pred_text"), code_ids=codes, extras=extras)
+
     # ------------------------------------------------------------------ export
     def save_adapter(self, directory: str):
         """Export the stage-2 LLM adaptation (PEFT format for LoRA)."""
@@ -389,6 +422,21 @@ class LLMARRecognizer(BaseModel):
             classes=[9, 22, 49, 57])
         kw.update(overrides)
         return cls(**kw)
+
+
+def _codebook_usage(work_dir: Optional[str]) -> Optional[List[float]]:
+    """Stage-1 code counts written by ``CodebookUsageHook`` (``None`` if absent)."""
+    import json
+    from pathlib import Path
+
+    if not work_dir:
+        return None
+    for path in sorted(Path(work_dir).glob("**/codebook_usage.json")):
+        try:
+            return [float(c) for c in json.loads(path.read_text())["counts"]]
+        except (OSError, ValueError, KeyError):
+            continue
+    return None
 
 
 __all__ = ["LLMARRecognizer", "PROMPT", "CANDIDATE_PROMPT", "class_names_for", "match_class",

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import nn
 
+from hhir_core.apis.recognizer import InferenceRecognizer
 from hhir_core.errors import ConfigError
 from hhir_core.interfaces import BranchEncoder, Slot, expect_contract
 
@@ -29,7 +30,7 @@ def _build_encoder(cfg: Union[dict, nn.Module]) -> nn.Module:
     return expect_contract(cfg, BranchEncoder, "model.backbone")
 
 
-class SkeletonRecognizer(BaseModel):
+class SkeletonRecognizer(InferenceRecognizer, BaseModel):
     """Skeleton classifier.
 
     Args:
@@ -62,6 +63,8 @@ class SkeletonRecognizer(BaseModel):
         nn.init.normal_(self.fc.weight, 0, init_std)
         nn.init.zeros_(self.fc.bias)
         self.label_smoothing = label_smoothing
+
+    inference_score_kind = "probs"  # predict() returns softmax scores
 
     def logits(self, keypoint: torch.Tensor) -> torch.Tensor:
         """``[B,M,T,V,C]`` -> ``[B,K]``; ``[B,nc,...]`` -> ``[B*nc,K]``."""

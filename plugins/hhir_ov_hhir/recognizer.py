@@ -22,6 +22,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
+from hhir_core.apis.recognizer import InferenceOutput, InferenceRecognizer, PreparedInput, eval_dataset_cfg
 from hhir_core.errors import ConfigError
 from hhir_core.interfaces import BranchEncoder, CausalLM, Slot, expect_contract, require
 from hhir_core.registry import build
@@ -43,7 +44,7 @@ def text_only_turns(turns: Sequence[Mapping[str, str]]) -> List[Dict[str, str]]:
     return out
 
 
-class OVHHIRRecognizer(BaseModel):
+class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
     """Args:
         language_head: a ``language_head`` config (``CausalLMHead``; frozen, no LoRA in the paper).
         branch: ``VideoQFormerBranch`` kwargs shared by the branches (``llm_dim`` is set from the LLM).
@@ -121,6 +122,50 @@ class OVHHIRRecognizer(BaseModel):
         self.frozen_state_prefixes = ["head." + p for p in self.head.frozen_state_prefixes] \
             + ["classifier_head."] + [f"branches.{n}.{p}" for n, enc in self.branches.items()
                                       for p in enc.frozen_state_prefixes]
+
+    # ------------------------------------------------------------------ inference
+    inference_inputs = ("video",)
+    inference_score_kind = "loglik"
+    #: the question asked about an unseen video (the HHIRChat first turn)
+    inference_question = "Describe interaction between <p1> and <p2> in <bg>?"
+
+    def inference_class_names(self, cfg: Any) -> List[str]:
+        return list(self.class_names)
+
+    def prepare_inference(self, item: Any, ctx: Any) -> PreparedInput:
+        """Segment the two people (the context's segmenter, else the config's), cut the three
+        branch clips and sample them as the evaluation dataset does."""
+        import cv2
+        import numpy as np
+
+        from hhir_core.apis.inference import read_clip
+        from hhir_core.data.hhirchat import frames_to_tensor
+
+        from .branches import branch_frames
+
+        clip = read_clip(item, ctx)
+        seg = ctx.build_segmenter()
+        ctx.step(f"segmenting two people in {len(clip.frames)} frames with {type(seg).__name__}")
+        tracks = seg.segment(clip, num_persons=2)
+        data = eval_dataset_cfg(ctx.cfg)
+        num_frames, size = int(data.get("num_frames", 16)), tuple(data.get("frame_size", (64, 64)))
+        idx = np.linspace(0, len(clip.frames) - 1, num_frames).round().astype(int)
+        batch: Dict[str, Any] = {}
+        for name, frames in branch_frames(clip, tracks).items():
+            small = np.stack([cv2.resize(frames[i], (size[1], size[0]), interpolation=cv2.INTER_AREA)
+                              for i in idx])
+            batch[name] = frames_to_tensor(small)[None]
+        turns = [{"from": "human", "value": self.inference_question},
+                 {"from": "gpt", "value": "(to be generated)"}]
+        batch["conversation"] = [json.dumps(turns)]
+        return PreparedInput(batch=batch, extras={"tracks": tracks, "segmenter": type(seg).__name__})
+
+    def run_inference(self, prepared: PreparedInput, ctx: Any) -> InferenceOutput:
+        ctx.step("describing the interaction with the LLM")
+        text = self.describe(prepared.batch)[0]
+        ctx.step(f"classifying the description over {len(self.class_names)} class names")
+        scores = self.classify([text])[0].float().cpu()
+        return InferenceOutput(scores=scores, score_kind=self.inference_score_kind, text=text)
 
     # ------------------------------------------------------------------ helpers
     def soft_tokens(self, batch: Mapping[str, Any]) -> Dict[str, torch.Tensor]:

@@ -18,12 +18,15 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import math
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import nn
 
-from hhir_core.errors import ConfigError
+from hhir_core.apis.recognizer import InferenceRecognizer, PreparedInput, eval_dataset_cfg
+from hhir_core.errors import ConfigError, DataError
 from hhir_core.interfaces import (JointTokenEncoder, KeypointVideoEncoder, Slot, TextEncoder,
                                   expect_contract, require)
 from hhir_core.registry import build
@@ -45,7 +48,7 @@ def _build_slot(role: str, cfg: Union[dict, nn.Module], contract: type, slot: st
     return expect_contract(cfg, contract, slot)
 
 
-class PeVLRecognizer(BaseModel):
+class PeVLRecognizer(InferenceRecognizer, BaseModel):
     """Pose-enhanced vision-language recognizer (PeVL).
 
     Args:
@@ -116,6 +119,42 @@ class PeVLRecognizer(BaseModel):
         #: checkpoints skip these frozen pre-trained weights (TrainableCheckpointHook)
         self.frozen_state_prefixes = tuple(
             f"video_encoder.{p}" for p in self.video_encoder.frozen_state_prefixes) + ("text_encoder",)
+
+    # -------------------------------------------------------------- inference
+    inference_inputs = ("video",)
+    inference_score_kind = "logits"
+
+    def inference_class_names(self, cfg: Any) -> List[str]:
+        return [r["name"] for r in load_classes(self.class_spec, self.class_ids)]
+
+    def prepare_inference(self, item: Any, ctx: Any) -> PreparedInput:
+        """Frames and 2-D poses of the video (the context's pose source), sampled and
+        cropped as the evaluation dataset does."""
+        from pathlib import Path
+
+        from mmengine.dataset import default_collate
+
+        from hhir_core.apis.inference import read_clip, video_to_skeleton
+        from hhir_core.data.video_pose import VideoPoseDataset
+
+        clip = read_clip(item, ctx)
+        poses = video_to_skeleton(item, ctx)
+        settings = {k: v for k, v in dict(eval_dataset_cfg(ctx.cfg)).items()
+                    if k not in ("type", "ann_file", "video_dir", "synthetic", "split", "classes",
+                                 "video_pattern", "pipeline")}
+        kp = np.asarray(poses.keypoint, np.float32)[..., :2]
+        layout = settings.get("layout", "coco")
+        if poses.layout != layout:
+            raise DataError(f"{item.name}: the pose source gives {poses.layout!r} joints but the "
+                            f"model was trained on {layout!r}; choose a pose source with that layout")
+        score = np.ones(kp.shape[:3], np.float32) if poses.score is None else np.asarray(poses.score, np.float32)
+        ann = dict(frame_dir=Path(item.video).stem, label=0, keypoint=kp, keypoint_score=score,
+                   img_shape=tuple(clip.frames.shape[1:3]), total_frames=kp.shape[1])
+        data = VideoPoseDataset(annotations=[ann], video_dir=str(Path(item.video).parent),
+                                video_pattern=Path(item.video).name, test_mode=True, **settings)
+        batch = default_collate([data[0]])
+        batch.pop("label", None)
+        return PreparedInput(batch=batch, extras={"poses": poses})
 
     # ------------------------------------------------------------------ text
     @property

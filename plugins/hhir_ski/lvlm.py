@@ -14,6 +14,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
+from hhir_core.apis.recognizer import InferenceRecognizer, PreparedInput
 from hhir_core.errors import ConfigError, DataError
 from hhir_core.interfaces import CausalLM, Slot, expect_contract
 from hhir_core.registry import build
@@ -37,7 +38,7 @@ def build_causal_head(cfg: Union[nn.Module, Dict[str, Any]]) -> nn.Module:
     return expect_contract(cfg, CausalLM, "model.llm")
 
 
-class SKILVLM(BaseModel):
+class SKILVLM(InferenceRecognizer, BaseModel):
     """Video + skeleton projectors into a frozen causal LM (SKI-LVLM).
 
     Args:
@@ -94,6 +95,20 @@ class SKILVLM(BaseModel):
             if test_classes is not None else None)
         #: frozen parts the checkpoint hooks leave out (they are rebuilt from their configs)
         self.frozen_state_prefixes = ["video_encoder.", "skeleton_encoder.", "llm."]
+
+    # -- inference ---------------------------------------------------------------
+    inference_inputs = ("video",)
+    inference_score_kind = "probs"
+
+    def inference_class_names(self, cfg: Any) -> List[str]:
+        if self.test_names is None:
+            raise ConfigError("SKI-LVLM ranks classes only with model.test_classes set")
+        return list(self.test_names)
+
+    def prepare_inference(self, item: Any, ctx: Any) -> PreparedInput:
+        from .recognizer import video_batch
+
+        return PreparedInput(batch=video_batch(item, ctx))
 
     def load_encoders(self, path: str) -> None:
         """Initialise both encoders from an SKI recognizer checkpoint."""

@@ -23,6 +23,8 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import nn
 
+from hhir_core.apis.recognizer import (SKELETON, VIDEO, InferenceRecognizer, PreparedInput,
+                                       eval_dataset_cfg, skeleton_batch)
 from hhir_core.errors import ConfigError, DataError
 from hhir_core.interfaces import Distiller, Slot, expect_contract
 
@@ -79,7 +81,7 @@ _SKELETON_SLOT = Slot("model.skeleton.encoder", "branch_encoder", "BranchEncoder
 _TEXT_SLOT = Slot("model.text_encoder", "language_head", "TextEncoder")
 
 
-class SKIRecognizer(BaseModel):
+class SKIRecognizer(InferenceRecognizer, BaseModel):
     """SkeletonCLIP / VideoCLIP / SKI-VLM (see the module docstring).
 
     Args:
@@ -237,12 +239,43 @@ class SKIRecognizer(BaseModel):
         return [dict(pred_scores=s, pred_label=int(s.argmax()), gt_label=int(g))
                 for s, g in zip(scores, labels)]
 
+    # -- inference ---------------------------------------------------------------
+    inference_score_kind = "probs"  # predict() returns softmax scores
+
+    @property
+    def inference_inputs(self) -> tuple:  # type: ignore[override]
+        """SkeletonCLIP reads skeletons; VideoCLIP and SKI-VLM predict from video alone."""
+        return (SKELETON,) if self.phase == "skeleton_clip" else (VIDEO,)
+
+    def inference_class_names(self, cfg: Any) -> List[str]:
+        return list(self.test_names)
+
+    def prepare_inference(self, item: Any, ctx: Any) -> PreparedInput:
+        """Skeletons through the evaluation pipeline, or frames sampled, resized and
+        normalised as the evaluation dataset (``VideoSkeletonDataset``) does."""
+        if self.phase == "skeleton_clip":
+            return PreparedInput(batch=skeleton_batch(item, ctx.cfg))
+        return PreparedInput(batch=video_batch(item, ctx))
+
     def drop_skeleton_branch(self) -> None:
         """Delete the teacher (and distiller): what deployment of SKI-VLM keeps is video only."""
         if self.phase == "skeleton_clip":
             raise ConfigError("drop_skeleton_branch: a SkeletonCLIP model has no other branch")
         self.skeleton = None
         self.distiller = None
+
+
+def video_batch(item: Any, ctx: Any) -> Dict[str, torch.Tensor]:
+    """``{'imgs': [1,T,3,H,W]}``: the input video sampled as the evaluation dataset samples clips."""
+    import numpy as np
+
+    from hhir_core.apis.inference import read_clip
+    from hhir_core.data.video_skeleton import clip_tensor
+
+    data = dict(eval_dataset_cfg(ctx.cfg))
+    x = clip_tensor(np.asarray(read_clip(item, ctx).frames), int(data.get("num_frames", 8)),
+                    data.get("frame_size"), data.get("frame_mode", "rgb"), data.get("mean"), data.get("std"))
+    return {VIDEO_KEY: torch.from_numpy(x)[None]}
 
 
 class SkeletonCLIPRecognizer(SKIRecognizer):
