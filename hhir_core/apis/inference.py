@@ -121,28 +121,39 @@ def _train_command(config: str, work_dir: Optional[str]) -> str:
     return cmd + (f" --work-dir {work_dir}" if work_dir else "")
 
 
+def _locate_work_dir(work_dir: Path, checkpoint: Optional[str]) -> RunLocation:
+    """A tools/train.py work dir: the config as trained (the copy mmengine dumps into the last
+    stage's folder, which has every ``--cfg-options`` applied; else the file named in
+    ``provenance.json``) and the last stage's last checkpoint."""
+    from ..config import load_config
+
+    prov = work_dir / "provenance.json"
+    original = json.loads(prov.read_text()).get("config_path") if prov.is_file() else None
+    stage_dirs = [d for d in sorted(work_dir.iterdir()) if (d / "stage_done.json").is_file()
+                  or (d / "last_checkpoint").is_file()] if work_dir.is_dir() else []
+    ckpt_dir = work_dir
+    if original and Path(original).is_file():
+        stages = load_config(original).get("stages") or []
+        if stages:
+            ckpt_dir = work_dir / stages[-1]["name"]
+    elif stage_dirs and not (work_dir / "last_checkpoint").is_file():
+        ckpt_dir = max(stage_dirs, key=lambda d: d.stat().st_mtime)
+    dumped = sorted(ckpt_dir.glob("*.py")) if ckpt_dir.is_dir() else []
+    config = str(dumped[0]) if dumped else original
+    if not config or not Path(config).is_file():
+        raise ConfigError(f"{work_dir}: not a work dir of tools/train.py (no dumped config and no "
+                          "provenance.json naming an existing config)")
+    ckpt = checkpoint or (_read_last_checkpoint(ckpt_dir) if ckpt_dir.is_dir() else None)
+    return RunLocation(config, ckpt, str(work_dir), _train_command(original or config, str(work_dir)))
+
+
 def locate(config_or_work_dir: str, checkpoint: Optional[str] = None) -> RunLocation:
     """Resolve a config path / ``plugin::path`` / work dir to its config, checkpoint and work dir."""
     from ..config import load_config, resolve_config_path
 
     target = str(config_or_work_dir)
     if "::" not in target and Path(target).is_dir():
-        work_dir = Path(target)
-        prov = work_dir / "provenance.json"
-        config = None
-        if prov.is_file():
-            config = json.loads(prov.read_text()).get("config_path")
-        if not config or not Path(config).is_file():
-            dumped = sorted(work_dir.glob("*.py")) + sorted(work_dir.glob("*/*.py"))
-            if not dumped:
-                raise ConfigError(f"{work_dir}: not a work dir of tools/train.py (no provenance.json "
-                                  "naming its config, no dumped config)")
-            config = str(dumped[0])
-        cfg = load_config(config)
-        stages = cfg.get("stages") or []
-        ckpt_dir = work_dir / stages[-1]["name"] if stages else work_dir
-        ckpt = checkpoint or _read_last_checkpoint(ckpt_dir)
-        return RunLocation(config, ckpt, str(work_dir), _train_command(config, str(work_dir)))
+        return _locate_work_dir(Path(target), checkpoint)
     if "::" not in target and not target.endswith(".py") and not Path(target).exists():
         demo = target.rstrip("/").endswith("demo_llm_ar_ntu120_mini")
         raise CheckpointMissing(f"work dir {target} does not exist; make it with "

@@ -118,6 +118,31 @@ def overlay_frames(result: Any, max_side: int = 640) -> np.ndarray:
     return out
 
 
+def branch_preview(result: Any, times: int = 4, width: int = 240) -> np.ndarray:
+    """RGB grid: rows = sampled frames; columns = masks drawn, each person alone, background."""
+    import cv2
+
+    frames = np.asarray(result.clip.frames)
+    masks = np.asarray(result.tracks.masks, bool)
+    t, h, w = frames.shape[:3]
+    height = int(round(h * width / w))
+    rows = []
+    for i in np.linspace(0, t - 1, times).round().astype(int):
+        over = frames[i].astype(np.float32)
+        for p in range(len(masks)):
+            m = masks[p, i]
+            over[m] = 0.5 * over[m] + 0.5 * np.array(PERSON_COLOURS[p % 4], np.float32)
+        tiles = [over.astype(np.uint8)] + [frames[i] * masks[p, i][..., None] for p in range(len(masks))]
+        tiles.append(frames[i] * (~masks[:, i].any(0))[..., None] if len(masks) else frames[i])
+        rows.append(np.concatenate([cv2.resize(x.astype(np.uint8), (width, height), interpolation=cv2.INTER_AREA)
+                                    for x in tiles], 1))
+    grid = np.concatenate(rows, 0)
+    names = ["masks"] + [f"person {p + 1}" for p in range(len(masks))] + ["background"]
+    for k, name in enumerate(names):
+        cv2.putText(grid, name, (k * width + 6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 0), 1, cv2.LINE_AA)
+    return grid
+
+
 def action_sentence_image(code_ids: Sequence[int], usage: Optional[Sequence[float]] = None,
                           title: str = "", path: Optional[str] = None) -> np.ndarray:
     """A strip of code-id cells (colour = share of training tokens using that code)."""
@@ -188,4 +213,4 @@ def save_visualisation(result: Any, out_dir: str) -> Dict[str, str]:
     return files
 
 
-__all__ = ["overlay_frames", "action_sentence_image", "save_visualisation", "write_video"]
+__all__ = ["branch_preview", "overlay_frames", "action_sentence_image", "save_visualisation", "write_video"]

@@ -34,6 +34,11 @@ def _train(config: str, work_dir: Path, synthetic_dir: Path, options: list) -> P
 
 @pytest.fixture(scope="session")
 def runs_dir(tmp_path_factory) -> Path:
+    """``$HHIR_INFERENCE_RUNS`` keeps the runs between local test sessions; else a tmp dir."""
+    keep = os.environ.get("HHIR_INFERENCE_RUNS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        return Path(keep)
     return tmp_path_factory.mktemp("inference_runs")
 
 
