@@ -249,7 +249,7 @@ def inference(model: Any, inputs: Union[Any, Sequence[Any]], topk: int = 5,
         item = to_input(obj)
         poses = None
         if item.kind == VIDEO and VIDEO not in model.inference_inputs:
-            poses = video_to_skeleton(item, ctx)
+            poses = video_to_skeleton(item, ctx, model.inference_pose_layout(cfg))
         elif item.kind == SKELETON and SKELETON not in model.inference_inputs:
             raise DataError(f"{item.name}: {type(model).__name__} needs a video "
                             f"(it takes {', '.join(model.inference_inputs)}), not a skeleton")
@@ -260,12 +260,13 @@ def inference(model: Any, inputs: Union[Any, Sequence[Any]], topk: int = 5,
     return results[0] if single else results
 
 
-def video_to_skeleton(item: InferenceInput, ctx: InferenceContext):
-    """Poses of a video from the context's pose source; sets ``item.skeleton``."""
+def video_to_skeleton(item: InferenceInput, ctx: InferenceContext, layout: Optional[str] = None):
+    """Poses of a video from the context's pose source (in ``layout`` where it can choose);
+    sets ``item.skeleton``."""
     from ..structures import SkeletonSeq
 
     clip = read_clip(item, ctx)
-    source = ctx.build_pose_source()
+    source = ctx.build_pose_source(layout)
     ctx.step(f"estimating poses on {len(clip.frames)} frames with {type(source).__name__}")
     seq: SkeletonSeq = source.poses({"clip": clip, "frame_dir": Path(item.name).stem})
     item.skeleton = seq

@@ -97,15 +97,20 @@ class InferenceContext:
         cfg = self.segmenter or dict(self.cfg.get("segmenter") or {}) or dict(type=default)
         return self._component("segmenter", dict(cfg))
 
-    def build_pose_source(self) -> Any:
+    def build_pose_source(self, layout: Optional[str] = None) -> Any:
         """The pose source for videos: this context's, else the config's
         ``inference_pose_source`` / ``pose_source``, else the first registered of
-        :data:`DEFAULT_POSE_SOURCES`."""
-        from ..registry import registry_for
+        :data:`DEFAULT_POSE_SOURCES`; ``layout`` (the joints the model reads) is passed to
+        a pose source that takes one unless its config sets it."""
+        import inspect
 
+        from ..plugins.manager import load_plugins
+        from ..registry import iter_components, resolve
+
+        load_plugins()
         cfg = self.pose_source or self.cfg.get("inference_pose_source") or self.cfg.get("pose_source")
         if not cfg:
-            names = set(registry_for("pose_source").module_dict)
+            names = {name for _, name, _ in iter_components(["pose_source"])}
             for name in DEFAULT_POSE_SOURCES:
                 if name in names:
                     cfg = dict(type=name)
@@ -113,7 +118,12 @@ class InferenceContext:
             else:
                 raise ConfigError("no video pose source is registered (tried "
                                   f"{', '.join(DEFAULT_POSE_SOURCES)}); pass pose_source=dict(type=...)")
-        return self._component("pose_source", dict(cfg))
+        cfg = dict(cfg)
+        if layout and "layout" not in cfg:
+            params = inspect.signature(resolve("pose_source", str(cfg["type"]))).parameters
+            if "layout" in params:
+                cfg["layout"] = layout
+        return self._component("pose_source", cfg)
 
     def _component(self, role: str, cfg: Dict[str, Any]) -> Any:
         key = f"{role}:{sorted(cfg.items())!r}"
@@ -140,6 +150,11 @@ class InferenceRecognizer:
     inference_score_kind: str = "logits"
 
     # -------------------------------------------------------------- class names
+    def inference_pose_layout(self, cfg: Any) -> Optional[str]:
+        """Joint layout the model reads (asked of the pose source for video inputs).
+        Default: the evaluation dataset's ``layout``, else ``'nturgb+d'`` (NTU skeletons)."""
+        return (_eval_dataset_cfg(cfg) or {}).get("layout") or "nturgb+d"
+
     def inference_class_names(self, cfg: Any) -> List[str]:
         """Names of the score columns. Default: the NTU names of the evaluation
         dataset's ``classes`` (label ids), else all NTU-120 names."""

@@ -138,7 +138,7 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
         from hhir_core.data.video_pose import VideoPoseDataset
 
         clip = read_clip(item, ctx)
-        poses = video_to_skeleton(item, ctx)
+        poses = video_to_skeleton(item, ctx, self.inference_pose_layout(ctx.cfg))
         settings = {k: v for k, v in dict(eval_dataset_cfg(ctx.cfg)).items()
                     if k not in ("type", "ann_file", "video_dir", "synthetic", "split", "classes",
                                  "video_pattern", "pipeline")}
