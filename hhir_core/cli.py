@@ -71,10 +71,27 @@ def _config_show(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config, dict(args.cfg_options or {}))
     if args.validate:
+        from .preflight import check_config, render_report
+
         validate(cfg)
+        problems = check_config(cfg)
+        if problems:
+            print(render_report(args.config, problems, cfg), file=sys.stderr)
+            return 1
     cfg.pop("_config_path", None)
     print(cfg.pretty_text)
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .config import load_config, validate
+    from .preflight import check_config, render_report
+
+    cfg = load_config(args.config, dict(args.cfg_options or {}))
+    validate(cfg)
+    problems = check_config(cfg)
+    print(render_report(args.config, problems, cfg))
+    return 1 if problems else 0
 
 
 def _zoo(args: argparse.Namespace) -> int:
@@ -117,10 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="configs").add_subparsers(dest="config_command",
                                                                      required=True)
     show = config.add_parser("show", help="print the fully resolved config")
-    show.add_argument("config")
-    show.add_argument("--cfg-options", nargs="+", action=DictAction, default={})
-    show.add_argument("--validate", action="store_true", help="also validate every component")
+    show.add_argument("config", help="config file, or plugin::path/to/config.py")
+    show.add_argument("--cfg-options", nargs="+", action=DictAction, default={},
+                      help="override config keys before printing")
+    show.add_argument("--validate", action="store_true",
+                      help="also validate every component and check models/data exist")
     show.set_defaults(func=_config_show)
+
+    check = sub.add_parser("check", help="list every missing model, dataset and extra of a "
+                                         "config, each with the command that fixes it")
+    check.add_argument("config", help="config file, or plugin::path/to/config.py")
+    check.add_argument("--cfg-options", nargs="+", action=DictAction, default={},
+                       help="override config keys before checking")
+    check.set_defaults(func=_check)
 
     zoo = sub.add_parser("zoo", help="configs with the paper's and the measured numbers")
     zoo.add_argument("--configs-dir", default="configs")

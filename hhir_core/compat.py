@@ -2,6 +2,9 @@
 
 Every fix is idempotent and has a test in ``tests/test_compat.py``:
 
+* :func:`silence_known_noise` – third-party warnings printed on every run that
+  ask nothing of the user (listed in :data:`KNOWN_NOISE`).
+
 * :func:`import_mmaction_models` – mmaction2 1.2.0 wheels lack
   ``mmaction/models/localizers/drn`` (upstream issue #2714) and enable
   multimodal models that import names removed in transformers 5.
@@ -16,8 +19,10 @@ from __future__ import annotations
 import copyreg
 import importlib
 import importlib.util
+import logging
 import sys
 import types
+import warnings
 from typing import Any
 
 _SAFE_DONE = False
@@ -95,3 +100,38 @@ def enable_cpu_distributed() -> None:
 
     dist_utils._init_dist_pytorch = init_dist_pytorch
     _CPU_DIST_DONE = True
+
+
+#: third-party messages that say nothing actionable to an hhir user (each seen on every run):
+#: mmengine's default scope 'hhir' has no ``hhir.registry`` module to import (the registries
+#: live in hhir_core and are found through the scope's children); mmengine's own FileClient
+#: deprecations, raised from inside mmengine; metrics deliberately without a prefix.
+KNOWN_NOISE = ("Failed to import `None.registry`", "Failed to import `hhir.registry`",
+               '"FileClient" will be deprecated', '"HardDiskBackend" is the alias',
+               "The prefix is not set in metric class")
+
+
+class _DropKnownNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(noise in message for noise in KNOWN_NOISE)
+
+
+_NOISE_FILTER = _DropKnownNoise()
+
+
+def silence_known_noise(logger: Any = None) -> None:
+    """Drop :data:`KNOWN_NOISE` from mmengine loggers and mmcv-lite's missing-ops warning.
+
+    mmcv-lite has no compiled ops, so importing ``mmcv.cnn`` warns that
+    ``MultiScaleDeformableAttention`` is missing; no hhir model uses it.
+    """
+    warnings.filterwarnings("ignore", message=".*MultiScaleDeformableAttention.*")
+    from mmengine.logging import MMLogger
+
+    targets = [MMLogger.get_instance("mmengine"), MMLogger.get_current_instance()]
+    if logger is not None:
+        targets.append(logger)
+    for target in targets:
+        if _NOISE_FILTER not in target.filters:
+            target.addFilter(_NOISE_FILTER)

@@ -35,3 +35,7 @@ class DataError(HHIRError):
 
 class RequirementError(HHIRError):
     """A config's ``requires`` is not satisfied by the installed plugins."""
+
+
+class PreflightError(HHIRError):
+    """Models, data or extras a config needs are missing; the message lists them all."""

@@ -16,21 +16,32 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--work-dir", help="where logs, checkpoints and metrics go")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, default={},
                         help="override config keys, e.g. model.tokenizer.type=EuclideanVQTokenizer")
-    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm"], default="none")
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--deterministic", action="store_true")
-    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
+    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm"], default="none",
+                        help="job launcher for distributed runs (tools/dist_train.sh sets pytorch)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: the config's, else 0)")
+    parser.add_argument("--deterministic", action="store_true",
+                        help="deterministic cuDNN/torch algorithms (slower)")
+    parser.add_argument("--local_rank", "--local-rank", type=int, default=0,
+                        help="set by torchrun; do not pass by hand")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show mmengine's environment/config tables and interval logs on the "
+                             "console (they always go to the log file)")
+    parser.add_argument("--skip-check", action="store_true",
+                        help="do not check first that the config's models and data exist (hhir check)")
 
 
 def options_from(args: argparse.Namespace):
     from hhir_core.engine.runner import RunOptions
 
+    if args.verbose:
+        os.environ["HHIR_VERBOSE"] = "1"
     if "LOCAL_RANK" not in os.environ:
         os.environ["LOCAL_RANK"] = str(args.local_rank)
     return RunOptions(work_dir=args.work_dir, resume=getattr(args, "resume", None),
                       amp=getattr(args, "amp", False), launcher=args.launcher, seed=args.seed,
                       deterministic=args.deterministic, stage=getattr(args, "stage", None),
-                      cfg_options=dict(args.cfg_options or {}))
+                      cfg_options=dict(args.cfg_options or {}),
+                      tensorboard=getattr(args, "tensorboard", False))
 
 
 def parse(parser: argparse.ArgumentParser, argv=None):

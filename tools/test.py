@@ -12,17 +12,22 @@ from _common import add_common_args, options_from, parse
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_args(parser)
-    parser.add_argument("checkpoint")
+    parser.add_argument("checkpoint", help="checkpoint file (.pth) to evaluate")
     args = parse(parser, argv)
 
+    from hhir_core.preflight import require_ready
+    from hhir_core.engine.console import summary_line
     from hhir_core.engine.runner import prepare_config, run_cli, test
 
     opts = options_from(args)
 
     def run() -> None:
         cfg = prepare_config(args.config, opts, for_training=False)
+        if not args.skip_check:
+            require_ready(args.config, cfg)
         metrics = test(cfg, args.checkpoint, opts)
         print(json.dumps(metrics, indent=2, sort_keys=True))
+        print(f"[hhir] test: {summary_line(metrics)}", flush=True)
 
     return run_cli(run)
 

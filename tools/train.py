@@ -19,19 +19,24 @@ def main(argv=None) -> int:
                         help="'auto' (default when given alone) continues from the last "
                              "checkpoint in the work dir; or a checkpoint path")
     parser.add_argument("--amp", action="store_true", help="mixed precision (CUDA)")
+    parser.add_argument("--tensorboard", action="store_true",
+                        help="also log to TensorBoard (tensorboard --logdir WORK_DIR)")
     parser.add_argument("--stage", help="re-run only this stage of a multi-stage config")
     args = parse(parser, argv)
 
+    from hhir_core.preflight import require_ready
+    from hhir_core.engine.console import summary_line
     from hhir_core.engine.runner import prepare_config, run_cli, train
 
     opts = options_from(args)
 
     def run() -> None:
         cfg = prepare_config(args.config, opts, for_training=True)
+        if not args.skip_check:
+            require_ready(args.config, cfg)
         metrics = train(cfg, opts)
-        if metrics:
-            shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items()) if "/" not in k)
-            print(f"[hhir] done: {shown}\n[hhir] work dir: {cfg.work_dir}", flush=True)
+        print(f"[hhir] done: {summary_line(metrics)}\n[hhir] work dir: {cfg.work_dir} "
+              "(curves.png, metrics.json, logs)", flush=True)
 
     return run_cli(run)
 

@@ -41,7 +41,8 @@ def collect(cfg: Any, seed: Any = None) -> Dict[str, Any]:
             versions[dist] = version(dist)
         except Exception:
             versions[dist] = None
-    config_path = cfg.get("_config_path") if hasattr(cfg, "get") else None
+    config_path = (cfg.get("_config_path") if hasattr(cfg, "get") else None) \
+        or getattr(cfg, "filename", None)  # the runner's copy drops _config_path
     repo_dir = str(Path(config_path).resolve().parent) if config_path else None
     return {
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -22,7 +22,7 @@ from . import provenance
 from .hooks import update_metrics_file
 
 STAGE_DONE = "stage_done.json"
-DEFAULT_HOOKS = ("ProvenanceHook", "TrainableCheckpointHook", "MetricsDumpHook")
+DEFAULT_HOOKS = ("ProvenanceHook", "TrainableCheckpointHook", "MetricsDumpHook", "CurvesHook")
 
 
 @dataclass
@@ -36,10 +36,14 @@ class RunOptions:
     deterministic: bool = False
     stage: Optional[str] = None
     cfg_options: Dict[str, Any] = field(default_factory=dict)
+    tensorboard: bool = False
 
 
 def prepare_config(config: str, opts: RunOptions, for_training: bool = True):
     """Load, override, validate; returns the config with ``work_dir`` set."""
+    from ..compat import silence_known_noise
+
+    silence_known_noise()
     cfg = load_config(config, opts.cfg_options)
     if opts.work_dir:
         cfg.work_dir = opts.work_dir
@@ -57,6 +61,8 @@ def prepare_config(config: str, opts: RunOptions, for_training: bool = True):
         _configure_distributed(cfg)
     if opts.amp:
         _enable_amp(cfg)
+    if opts.tensorboard:
+        _enable_tensorboard(cfg)
     validate(cfg)
     if for_training:
         require_keys(cfg, ["model", "train_dataloader", "train_cfg", "optim_wrapper"], "training")
@@ -99,6 +105,21 @@ def _enable_amp(cfg: Any) -> None:
         optim.setdefault("loss_scale", "dynamic")
 
 
+def _enable_tensorboard(cfg: Any) -> None:
+    """Add mmengine's TensorBoard backend (``tensorboard --logdir WORK_DIR``)."""
+    import importlib.util
+
+    if importlib.util.find_spec("tensorboard") is None:
+        raise ConfigError("--tensorboard needs the `tensorboard` package: "
+                          "pip install 'hhir[tensorboard]' (tools/install.sh installs it)")
+    visualizer = dict(cfg.get("visualizer") or dict(type="Visualizer"))
+    backends = list(visualizer.get("vis_backends") or [dict(type="LocalVisBackend")])
+    if not any(b.get("type") == "TensorboardVisBackend" for b in backends):
+        backends.append(dict(type="TensorboardVisBackend"))
+    visualizer["vis_backends"] = backends
+    cfg.visualizer = visualizer
+
+
 def _ensure_default_hooks(cfg: Any) -> None:
     hooks = list(cfg.get("custom_hooks") or [])
     present = {h.get("type") for h in hooks}
@@ -110,10 +131,9 @@ def _ensure_default_hooks(cfg: Any) -> None:
 
 
 def _build_runner(cfg: Any):
-    from mmengine.runner import Runner
-
     from ..compat import enable_cpu_distributed, enable_safe_checkpoints
     from .checkpoint import install_safe_loader
+    from .console import QuietRunner as Runner
 
     enable_safe_checkpoints()
     enable_cpu_distributed()
@@ -122,6 +142,14 @@ def _build_runner(cfg: Any):
     for key in ("stages", "requires", "_config_path", "metadata"):
         clean.pop(key, None)
     return Runner.from_cfg(clean)
+
+
+def _merged(cfg: Any, overrides: Dict[str, Any]) -> Any:
+    """A copy of ``cfg`` with one stage's overrides merged in."""
+    merged = copy.deepcopy(cfg)
+    if overrides:
+        merged.merge_from_dict(overrides)
+    return merged
 
 
 def _last_checkpoint(work_dir: str) -> Optional[str]:
@@ -154,6 +182,9 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
     if multi:
         provenance.write(os.path.join(work_dir, "provenance.json"), cfg, seed=cfg.randomness.get("seed"))
     metrics_path = os.path.join(work_dir, "metrics.json")
+    from .console import RUN_PROGRESS, plan_stages
+
+    plan_stages([_merged(cfg, s["cfg"]) for s in stages])
     previous_ckpt: Optional[str] = None
     final: Dict[str, float] = {}
     for index, stage in enumerate(stages):
@@ -177,10 +208,10 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
                                   f"(no checkpoint in {stage_dir}); run without --stage")
             previous_ckpt = ckpt
             continue
-        scfg = copy.deepcopy(cfg)
-        if stage["cfg"]:
-            scfg.merge_from_dict(stage["cfg"])
+        scfg = _merged(cfg, stage["cfg"])
         scfg.work_dir = stage_dir
+        scfg.custom_hooks = list(scfg.get("custom_hooks") or []) + [
+            dict(type="ProgressHook", stage_index=index, stage_name=name)]
         own_ckpt = _last_checkpoint(stage_dir)
         rerun_stage = opts.stage is not None and opts.stage == name  # --stage: start afresh
         if opts.resume and opts.resume != "auto":
@@ -209,6 +240,7 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
                            "config_hash": config_hash(scfg)}, f, indent=2)
             update_metrics_file(metrics_path, stage_metrics, prefix=f"{name}/")
         _release(runner)
+    RUN_PROGRESS.close()
     if multi:
         update_metrics_file(metrics_path, final)
         if final:
@@ -231,6 +263,7 @@ def test(cfg: Any, checkpoint: str, opts: RunOptions) -> Dict[str, float]:
         cfg.pop(key, None)
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     os.makedirs(cfg.work_dir, exist_ok=True)
+    cfg.custom_hooks = list(cfg.get("custom_hooks") or []) + [dict(type="ProgressHook")]
     runner = _build_runner(cfg)
     metrics = runner.test()
     return {k: float(v) for k, v in (metrics or {}).items() if _is_number(v)}

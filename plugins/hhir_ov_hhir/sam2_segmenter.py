@@ -26,6 +26,7 @@ from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Union
 import numpy as np
 
 from hhir_core.errors import ConfigError, DataError
+from hhir_core.preflight import hub_download_command
 from hhir_core.interfaces import Segmenter
 from hhir_core.structures import PersonTracks, VideoClip
 
@@ -133,7 +134,7 @@ def load_sam2_video_model(spec: ModelSpec, dtype: Any = "float32", device: str =
             first = str(exc).splitlines()[0] if str(exc) else ""
             raise ModelNotFoundError(
                 f"cannot load SAM 2 video weights from {where}: {type(exc).__name__}: {first}\n"
-                f"Get them with `huggingface-cli download {text if not path.is_dir() else DEFAULT_MODEL}` "
+                f"Get them with {hub_download_command(text if not path.is_dir() else DEFAULT_MODEL)} "
                 f"(or pass a local folder as model=...). {OFFLINE_HINT}") from exc
     else:
         raise ConfigError(f"model must be a hub id, a folder, a dict or a Sam2VideoModel, got {type(spec).__name__}")

@@ -15,6 +15,7 @@ from torch import nn
 
 from hhir_core.errors import ConfigError
 from hhir_core.interfaces import BranchEncoder
+from hhir_core.preflight import hub_download_command
 
 #: CLIP's RGB normalisation (what datasets should apply to frames in [0, 1]).
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -39,7 +40,7 @@ def build_clip_vision(model: Union[str, Dict[str, Any]]) -> nn.Module:
     except OSError as exc:
         raise ConfigError(
             f"CLIPFrameEncoder.model={model!r} could not be loaded ({exc}). Download it first "
-            "(e.g. `huggingface-cli download openai/clip-vit-base-patch16`) or point to a local "
+            f"(e.g. {hub_download_command('openai/clip-vit-base-patch16')}) or point to a local "
             "directory; the *_mini configs use a tiny random-init encoder instead.") from exc
 
 
