@@ -27,7 +27,7 @@ def main(argv=None) -> int:
             require_ready(args.config, cfg)
         metrics = test(cfg, args.checkpoint, opts)
         print(json.dumps(metrics, indent=2, sort_keys=True))
-        print(f"[hhir] test: {summary_line(metrics)}", flush=True)
+        print(f"[hhir] test: {summary_line(metrics)}", file=sys.stderr, flush=True)
 
     return run_cli(run)
 

@@ -40,9 +40,11 @@ def quiet_console(logger: logging.Logger) -> None:
 
 
 def format_metric(key: str, value: float) -> str:
+    """``top1 74.5 %``: accuracy-like metrics in percent (fractions are scaled, values
+    above 1 are taken to be percent already, as some third-party metrics report)."""
     parts = key.split("/")
     if any(p in PERCENT_METRICS for p in parts):
-        return f"{key} {100.0 * value:.1f} %"
+        return f"{key} {100.0 * value if abs(value) <= 1.0 else value:.1f} %"
     return f"{key} {value:.4g}"
 
 
@@ -158,8 +160,7 @@ class ProgressHook(Hook):
             per_epoch = len(loader)
         except TypeError:  # infinite sampler
             per_epoch = 0
-        max_epochs = getattr(runner.train_loop, "max_epochs", None)
-        max_iters = runner.max_iters if max_epochs is None else max_epochs * per_epoch
+        max_iters = runner.max_iters  # epoch-based loops: max_epochs x len(dataloader)
         if not RUN_PROGRESS.stage_iters:
             RUN_PROGRESS.start([max_iters])
         RUN_PROGRESS.begin_stage(self.stage_index, int(max_iters), runner.iter, per_epoch)

@@ -218,6 +218,7 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
             scfg.resume, scfg.load_from = True, opts.resume
         elif opts.resume == "auto" and own_ckpt is not None and not rerun_stage:
             scfg.resume, scfg.load_from = True, None
+            _print(f"resumed{f' stage {name!r}' if name else ''} from {own_ckpt}")
         else:
             scfg.resume = False
             if previous_ckpt is not None:

@@ -67,9 +67,9 @@ def test_sigkill_then_resume_auto(tmp_path):
 
 
 def test_multi_stage_skip_and_rerun(tmp_path):
-    out = _run([TRAIN, "hhir_toy::toy_stages.py", "--work-dir", str(tmp_path)])
+    out = _run([TRAIN, "hhir_toy::toy_stages.py", "--work-dir", str(tmp_path), "-v"])
     assert out.returncode == 0, out.stderr[-3000:]
-    log = out.stdout + out.stderr
+    log = out.stdout + out.stderr  # -v: mmengine's INFO lines reach the console
     assert "Load checkpoint from" in log and "warmup" in log
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert {"warmup/top1", "finetune/top1", "top1"} <= set(metrics)

@@ -1,0 +1,112 @@
+"""A newcomer's first commands: preflight, one-line tool errors, a quiet console, curves."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
+
+from hhir_core.engine.console import format_metric, summary_line
+from hhir_core.engine.curves import CURVES_FILE, write_curves
+from hhir_core.preflight import hub_download_command
+
+ENV = env_with_path(TOY_PLUGIN)
+
+
+def _run(*args, timeout=300):
+    return subprocess.run([PYTHON, *args], cwd=REPO, env=ENV, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_check_lists_every_missing_model_and_dataset_at_once():
+    out = _run("-m", "hhir_core.cli", "check", "configs/llm_ar_ntu120.py")
+    assert out.returncode == 1, out.stderr[-2000:]
+    text = out.stdout
+    assert "[weights]" in text and "huggyllama/llama-13b" in text
+    assert "[data]" in text and "ntu120_3danno.pkl" in text and "ntu_skeleton_to_pkl.py" in text
+    assert "huggingface-cli download" not in text and "hf download huggyllama/llama-13b" in text
+    # the offline alternative is the mini config of the same method
+    assert "configs/llm_ar_ntu120_mini.py" in text
+
+
+def test_check_names_gated_access_and_the_right_mini_config():
+    out = _run("-m", "hhir_core.cli", "check", "configs/ov_hhir_hhirchat.py")
+    assert out.returncode == 1
+    assert "[access]" in out.stdout and "auth login" in out.stdout
+    assert "configs/ov_hhir_synthetic_mini.py" in out.stdout
+    assert "llm_ar_ntu120_mini" not in out.stdout
+
+
+def test_check_passes_on_an_offline_mini_config():
+    out = _run("-m", "hhir_core.cli", "check", "configs/stgcn_ntu120_mini.py")
+    assert out.returncode == 0, out.stdout + out.stderr[-2000:]
+    assert ": ok" in out.stdout
+
+
+def test_config_show_validate_fails_when_weights_or_data_are_missing():
+    out = _run("-m", "hhir_core.cli", "config", "show", "--validate", "configs/llm_ar_ntu120.py")
+    assert out.returncode != 0
+    assert "huggyllama/llama-13b" in out.stderr and "ntu120_3danno.pkl" in out.stderr
+
+
+def test_train_refuses_before_building_anything(tmp_path):
+    out = _run("tools/train.py", "configs/llm_ar_ntu120.py", "--work-dir", str(tmp_path))
+    assert out.returncode == 2
+    assert "huggyllama/llama-13b" in out.stderr and "ntu120_3danno.pkl" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not list(tmp_path.iterdir())  # no checkpoint, log or provenance written
+
+
+def test_gated_hub_ids_get_a_login_hint():
+    assert "auth login" in hub_download_command("meta-llama/Llama-2-13b-chat-hf")
+    assert "login" not in hub_download_command("openai/clip-vit-base-patch16")
+
+
+def test_demo_help_runs_nothing():
+    out = _run("tools/demo.py", "--help", timeout=60)
+    assert out.returncode == 0
+    assert "usage" in out.stdout.lower() and "finished" not in out.stdout
+    assert "[demo]" not in out.stdout
+
+
+@pytest.mark.parametrize("args", [[], ["configs/stgcn_ntu120_mini.py"], ["cfg.py", "two"]])
+def test_dist_train_without_arguments_prints_usage(args):
+    out = subprocess.run(["bash", str(REPO / "tools" / "dist_train.sh"), *args],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2
+    assert "usage: tools/dist_train.sh CONFIG NPROC" in out.stderr
+    assert "unbound variable" not in out.stderr
+
+
+def test_summary_line_uses_percent_and_keeps_prefixed_metrics():
+    line = summary_line({"ov_hhir/cosine": 0.301, "ov_hhir/top1": 0.114,
+                         "tokenizer/recon": 0.02}, stage_names=["tokenizer"])
+    assert line == "ov_hhir/cosine 0.301, ov_hhir/top1 11.4 %"
+    assert format_metric("top1", 99.2) == "top1 99.2 %"  # already percent
+    assert "no metrics" in summary_line({})
+
+
+def test_curves_are_drawn_from_every_restart(tmp_path):
+    for stamp, rows in (("20260101_000000", [{"loss": 2.0, "step": 10}, {"loss": 1.5, "step": 20}]),
+                        ("20260101_010000", [{"loss": 1.0, "step": 30}, {"top1": 0.5, "step": 30}])):
+        folder = tmp_path / stamp / "vis_data"
+        folder.mkdir(parents=True)
+        (folder / "scalars.json").write_text("\n".join(json.dumps(r) for r in rows) + "\n{cut")
+    out = write_curves(str(tmp_path))
+    assert out == tmp_path / CURVES_FILE and out.stat().st_size > 1000
+    assert write_curves(str(tmp_path / "empty")) is None
+
+
+def test_training_console_is_quiet_and_ends_with_the_summary(tmp_path):
+    out = _run("tools/train.py", "hhir_toy::toy.py", "--work-dir", str(tmp_path))
+    assert out.returncode == 0, out.stderr[-3000:]
+    console = (out.stdout + out.stderr).replace("\r", "\n")
+    lines = [line for line in console.splitlines() if line.strip()]
+    assert not any("Environment info" in line or "Config:" in line for line in lines)
+    assert not any("Failed to import" in line or "FileClient" in line for line in lines)
+    assert out.stdout.strip().splitlines()[-2].startswith("[hhir] done: top1 ")
+    assert (tmp_path / CURVES_FILE).is_file()
+    assert json.loads((tmp_path / "provenance.json").read_text())["config_path"]
+    logs = list(tmp_path.glob("*/*.log"))  # the tables still go to the log file
+    assert logs and "Config:" in logs[0].read_text()
