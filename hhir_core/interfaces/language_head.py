@@ -47,8 +47,10 @@ class CausalLM(LanguageHead):
     * ``generate(prompts, soft_tokens=None, max_new_tokens=16) -> list[str]`` — a
       prompt is a string or a conversation (list of ``{"from", "value"}`` turns
       ending in a human turn);
-    * ``score_classes(prompts, soft_tokens, class_names, reduction='sum') -> [B,K]``
-      log-likelihood of each class name after each prompt (``'mean'``: per token);
+    * ``score_classes(prompts, soft_tokens, class_names, reduction='sum', top_k=None)
+      -> [B,K]`` log-likelihood of each class name after each prompt (``'mean'``: per
+      token); with ``top_k=k`` only the ``k`` best must be exact (same set and order),
+      the other entries may hold upper bounds below the ``k``-th;
     * ``input_embeddings() -> [V, embed_dim]`` the (detached) word-embedding matrix;
     * ``embed_dim``; ``device`` (default: where the parameters are).
 
@@ -82,8 +84,9 @@ class CausalLM(LanguageHead):
 
     @abc.abstractmethod
     def score_classes(self, prompts: Sequence[Any], soft_tokens: Optional[Dict[str, Any]],
-                      class_names: Sequence[str], reduction: str = "sum") -> Any:
-        """``[B, K]`` log-likelihood of every class name after every prompt."""
+                      class_names: Sequence[str], reduction: str = "sum",
+                      top_k: Optional[int] = None) -> Any:
+        """``[B, K]`` log-likelihood of every class name after every prompt (top ``top_k`` exact)."""
 
     @abc.abstractmethod
     def input_embeddings(self) -> Any:

@@ -23,7 +23,7 @@ from .loading import ModelSpec, load_causal_lm
 from .lora import apply_lora
 from .prompting import (IGNORE_INDEX, Conversation, Piece, PromptBuilder, PromptLike, SoftTokens,
                         answer_text, chat_pieces, plain_pieces, prompt_pieces)
-from .scoring import decoder_and_head, score_candidates
+from .scoring import decoder_and_head, score_candidates, score_candidates_trie
 
 NEW_TOKENS_FILE = "new_tokens.safetensors"
 
@@ -279,15 +279,28 @@ class CausalLMHead(nn.Module, CausalLM):
     @torch.no_grad()
     def score_classes(self, prompts: Sequence[PromptLike], soft_tokens: Optional[SoftTokens],
                       class_names: Sequence[str], reduction: str = "sum",
-                      chunk_size: Optional[int] = None) -> torch.Tensor:
+                      chunk_size: Optional[int] = None, method: str = "trie",
+                      top_k: Optional[int] = None) -> torch.Tensor:
         """``[B, K]`` summed log-probability of each class name after each prompt.
 
-        The prompt runs once; its KV cache is shared by all candidates (see
-        :mod:`.scoring`). ``reduction='mean'`` divides by each name's token count.
+        The prompt runs once and its KV cache serves every candidate (see
+        :mod:`.scoring`). ``method='trie'`` (default) runs the distinct prefixes of
+        the class names once per sample; ``top_k=k`` there scores only what an exact
+        top-``k`` needs (the other entries hold an upper bound below the ``k``-th
+        score). ``method='exhaustive'`` is the reference: every name in full.
+        ``reduction='mean'`` divides by each name's token count.
         """
+        if method not in ("trie", "exhaustive"):
+            raise HHIRError(f"score_classes: method must be 'trie' or 'exhaustive', got {method!r}")
         batch = self._prompt_batch(prompts, soft_tokens)
-        return score_candidates(self.llm, batch, self.candidate_ids(class_names), self.embed_ids,
-                                self.prompts.pad_id, chunk_size or self.score_chunk_size, reduction)
+        cands = self.candidate_ids(class_names)
+        if method == "exhaustive":
+            if top_k is not None:
+                raise HHIRError("score_classes: top_k needs method='trie'")
+            return score_candidates(self.llm, batch, cands, self.embed_ids, self.prompts.pad_id,
+                                    chunk_size or self.score_chunk_size, reduction)
+        return score_candidates_trie(self.llm, batch, cands, self.embed_ids, self.prompts.pad_id,
+                                     reduction, top_k=top_k)
 
     @torch.no_grad()
     def score_classes_naive(self, prompts: Sequence[PromptLike], soft_tokens: Optional[SoftTokens],

@@ -10,8 +10,9 @@ config sets it per stage):
 * ``'llm'`` — the tokenizer is frozen and the LLM is tuned (LoRA by default) on
   ``"Given a sequence of action tokens <tokens>, please predict the corresponding
   action."`` with the class name as the answer. Prediction scores every class
-  name's log-likelihood (default; always valid, gives top-5) or generates text
-  and matches it to the class list (``predict_mode='generate'``, as in the paper).
+  name's log-likelihood (always valid, gives top-5; by default an exact top-5
+  search over the token trie of the class names) or generates text and matches it
+  to the class list (``predict_mode='generate'``, as in the paper).
 
 Unseen-class protocol: ``candidate_prompt`` adds "... from [a, b, c]." to the
 prompt; training lists ``train_list_size`` training classes (the true one among
@@ -129,7 +130,13 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
             ``{candidates}`` the comma-separated class list.
         candidate_in_prompt: use ``candidate_prompt`` (unseen-class protocol).
         train_list_size: candidates listed in training prompts (``None`` = all classes).
-        predict_mode: ``'score'`` (class-name log-likelihood) or ``'generate'``.
+        predict_mode: ``'trie'`` (class-name log-likelihood, exact top-``score_top_k``
+            search over the class names' token trie; the default), ``'score'`` (the
+            log-likelihood of every class name: the full ranking) or ``'generate'``
+            (greedy text matched to the class list).
+        score_top_k: ``'trie'``: the ranks that must be exact (top-1 .. top-k equal
+            ``'score'``'s; lower entries hold upper bounds); ``None`` scores every class.
+            Several test clips per sample are averaged, so they always score every class.
         score_reduction: ``'sum'`` or ``'mean'`` (per-token) log-likelihood.
         token_mode: ``'embeds'`` (code vectors spliced into ``inputs_embeds``) or
             ``'vocab'`` (K new vocabulary tokens initialised from the codes). A tokenizer
@@ -161,7 +168,8 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
                  train_stage: str = "llm", classes: Any = None, eval_classes: Any = None,
                  prompt: str = PROMPT, candidate_prompt: str = CANDIDATE_PROMPT,
                  candidate_in_prompt: bool = False, train_list_size: Optional[int] = None,
-                 predict_mode: str = "score", score_reduction: str = "sum",
+                 predict_mode: str = "trie", score_top_k: Optional[int] = 5,
+                 score_reduction: str = "sum",
                  token_mode: str = "embeds", vocab_init: str = "codes",
                  codebook_init: str = "random",
                  mmd_samples: int = 1024, max_new_tokens: int = 16, seed: int = 0,
@@ -169,7 +177,7 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         for key, value, valid in (("train_stage", train_stage, STAGES),
-                                  ("predict_mode", predict_mode, ("score", "generate")),
+                                  ("predict_mode", predict_mode, ("trie", "score", "generate")),
                                   ("score_reduction", score_reduction, ("sum", "mean")),
                                   ("token_mode", token_mode, ("embeds", "vocab")),
                                   ("vocab_init", vocab_init, ("codes", "matched")),
@@ -185,7 +193,10 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
         self.prompt, self.candidate_prompt = prompt, candidate_prompt
         self.candidate_in_prompt = candidate_in_prompt
         self.train_list_size = train_list_size
+        if score_top_k is not None and int(score_top_k) < 1:
+            raise ConfigError(f"model.score_top_k={score_top_k!r}; must be >= 1 or None")
         self.predict_mode, self.score_reduction = predict_mode, score_reduction
+        self.score_top_k = None if score_top_k is None else int(score_top_k)
         self.max_new_tokens = max_new_tokens
         self._rng = random.Random(seed)
 
@@ -353,9 +364,10 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
         prompts = self._prompts(keypoint.shape[0], None, names, False, tok_out.ids)
         soft = self._soft_tokens(tok_out)
         texts: Optional[List[str]] = None
-        if self.predict_mode == "score":
-            scores = self.head.score_classes(prompts, soft, names,
-                                             reduction=self.score_reduction).float().cpu()
+        if self.predict_mode in ("trie", "score"):
+            top_k = self.score_top_k if self.predict_mode == "trie" and clips == 1 else None
+            scores = self.head.score_classes(prompts, soft, names, reduction=self.score_reduction,
+                                             top_k=top_k).float().cpu()
             scores = scores.view(b, clips, -1).mean(1)
         else:
             texts = self.head.generate(prompts, soft, max_new_tokens=self.max_new_tokens)

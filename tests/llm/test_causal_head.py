@@ -83,7 +83,8 @@ def test_score_classes_equals_naive_and_shares_the_prompt_cache(head):
     calls = []
     hook = head.llm.get_base_model().model.register_forward_hook(lambda m, i, o: calls.append(1))
     try:
-        fast = head.score_classes(prompts, {"tokens": soft}, CLASSES, chunk_size=3)
+        fast = head.score_classes(prompts, {"tokens": soft}, CLASSES, chunk_size=3,
+                                  method="exhaustive")
     finally:
         hook.remove()
     # one prompt pass + one pass per chunk of 3 (length-sorted) candidates that holds a
@@ -95,11 +96,13 @@ def test_score_classes_equals_naive_and_shares_the_prompt_cache(head):
     naive = head.score_classes_naive(prompts, {"tokens": soft}, CLASSES)
     assert fast.shape == (3, len(CLASSES))
     assert torch.allclose(fast, naive, atol=1e-4), (fast - naive).abs().max()
-    mean = head.score_classes(prompts, {"tokens": soft}, CLASSES, reduction="mean")
+    mean = head.score_classes(prompts, {"tokens": soft}, CLASSES, reduction="mean",
+                              method="exhaustive")
     lens = torch.tensor([len(c) for c in head.candidate_ids(CLASSES)], dtype=torch.float32)
     assert torch.allclose(mean, fast / lens, atol=1e-5)
     # chunking does not change scores
-    assert torch.allclose(head.score_classes(prompts, {"tokens": soft}, CLASSES, chunk_size=64), fast, atol=1e-5)
+    assert torch.allclose(head.score_classes(prompts, {"tokens": soft}, CLASSES, chunk_size=64,
+                                             method="exhaustive"), fast, atol=1e-5)
 
 
 def test_generate_returns_strings_and_batching_is_exact(head):

@@ -151,3 +151,28 @@ def test_answer_only_loss_equals_full_logits_loss_and_truncation():
     torch.testing.assert_close(s1, s2, rtol=1e-4, atol=1e-4)
     with pytest.raises(ConfigError, match="llm_layers"):
         LLMARRecognizer.tiny(llm_layers=9)
+
+
+def test_trie_predict_mode_ranks_like_exhaustive_scoring():
+    """The default 'trie' mode: same top-1 .. top-5 as 'score' (every class name in full)."""
+    from hhir_core.data.ntu_classes import ntu120_classes
+
+    m = LLMARRecognizer.tiny(train_stage="llm", classes=None)
+    assert m.predict_mode == "trie" and m.score_top_k == 5 and len(m.eval_class_names) == 120
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for n, p in m.named_parameters():
+            if "lora_B" in n:
+                p.copy_(torch.randn(p.shape, generator=g) * 0.05)
+    m.eval()
+    x = torch.randn(5, 2, 32, 25, 3, generator=g)
+    trie = m(x, torch.zeros(5, dtype=torch.long), mode="predict")
+    m.predict_mode = "score"
+    ref = m(x, torch.zeros(5, dtype=torch.long), mode="predict")
+    for a, b in zip(trie, ref):
+        assert a["pred_label"] == b["pred_label"]
+        assert torch.equal(a["pred_scores"].topk(5).indices, b["pred_scores"].topk(5).indices), \
+            (a["pred_scores"].topk(6), b["pred_scores"].topk(6))
+    assert m.eval_class_names == ntu120_classes()
+    with pytest.raises(ConfigError, match="score_top_k"):
+        LLMARRecognizer.tiny(score_top_k=0)

@@ -79,7 +79,10 @@ model = dict(
                    latent_norm='none'),
     llm=dict(model=llm_name, lora=lora, dtype='bfloat16', gradient_checkpointing=True),
     prompt='Given a sequence of action tokens <tokens>, please predict the corresponding action.',
-    predict_mode='score',      # class-name log-likelihood (top-5); 'generate' = the paper's matching
+    # class-name log-likelihood, exact top-5 by a search over the class names' token trie;
+    # 'score' = every name's log-likelihood (same top-5), 'generate' = the paper's matching
+    predict_mode='trie',
+    score_top_k=5,
     token_mode='embeds',       # code vectors spliced into inputs_embeds; 'vocab' = K new tokens
     codebook_init='random',
     mmd_samples=2048,
