@@ -73,20 +73,56 @@ def ablation_overrides(config: str) -> Dict[str, Any]:
     return delta
 
 
-def write_override_config(base: str, variant: str, overrides: Dict[str, Any], out: Path) -> str:
-    """A config file = the variant config + the baseline's mini overrides (merged)."""
+def merged_variant(variant: str, overrides: Dict[str, Any]):
+    """The variant config with the baseline's mini overrides merged in (in memory)."""
     from hhir_core.config import load_config
 
     cfg = load_config(variant)
     cfg.pop("_config_path", None)
     cfg.merge_from_dict(overrides)
+    return cfg
+
+
+def write_override_config(variant: str, overrides: Dict[str, Any], out: Path) -> str:
+    """A config file = the variant config + the baseline's mini overrides (merged)."""
+    cfg = merged_variant(variant, overrides)
     out.parent.mkdir(parents=True, exist_ok=True)
     cfg.dump(str(out))
     return str(out)
 
 
-def run_variant(config: str, options: List[str], work_dir: Path, extra: List[str],
-                dry_run: bool) -> Tuple[Optional[Dict[str, float]], str]:
+def schedule_length(cfg: Any) -> float:
+    """Iterations (or epochs) summed over the config's stages: the unit time scales with."""
+    total = 0.0
+    stages = cfg.get("stages") or [dict(cfg={})]
+    for stage in stages:
+        loop = dict(cfg.get("train_cfg") or {})
+        loop.update(dict((stage.get("cfg") or {}).get("train_cfg") or {}))
+        total += float(loop.get("max_iters") or loop.get("max_epochs") or 0)
+    return total
+
+
+def baseline_minutes(cfg: Any, out: Path) -> Optional[float]:
+    """Measured wall time of one baseline run: a finished run here, else the config's metadata."""
+    done = sorted((out / "baseline").glob(f"seed*/{DONE}"))
+    if done:
+        return json.loads(done[0].read_text()).get("seconds", 0.0) / 60.0 or None
+    minutes = (cfg.get("metadata") or {}).get("wall_minutes")
+    return float(minutes) if minutes else None
+
+
+def check_same_method(baseline: Any, name: str, variant: Any) -> None:
+    """Refuse a variant that builds another method's recognizer than the baseline."""
+    ours = (baseline.get("model") or {}).get("type")
+    theirs = (variant.get("model") or {}).get("type")
+    if ours and theirs and ours != theirs:
+        raise SystemExit(f"error: variant {name!r} builds {theirs} but the baseline builds {ours}; "
+                         "an ablation compares variants of one method (pick that method's "
+                         "configs/ablations/<method>/ configs)")
+
+
+def run_variant(config: str, options: List[str], work_dir: Path,
+                extra: List[str]) -> Tuple[Optional[Dict[str, float]], str]:
     cmd = [sys.executable, str(REPO / "tools" / "train.py"), config, "--work-dir", str(work_dir)]
     if options:
         cmd += ["--cfg-options", *options]
@@ -96,9 +132,6 @@ def run_variant(config: str, options: List[str], work_dir: Path, extra: List[str
     if done.is_file():
         print(f"[ablate] done already: {work_dir}", flush=True)
         return json.loads(done.read_text())["metrics"], shown
-    if dry_run:
-        print(f"[ablate] would run: {shown}")
-        return None, shown
     work_dir.mkdir(parents=True, exist_ok=True)
     print(f"[ablate] running: {shown}", flush=True)
     start = time.time()
@@ -177,17 +210,45 @@ def _bar_chart(table: List[Dict[str, Any]], metric: Optional[str], path: Path) -
     plt.close(fig)
 
 
+def dry_run(plan: List[Tuple[str, str, List[str]]], base_cfg: Any, lengths: Dict[str, float],
+            out: Path, args: argparse.Namespace) -> int:
+    """Print each run and the estimated wall time; write nothing."""
+    per_run = baseline_minutes(base_cfg, out)
+    base_len = schedule_length(base_cfg) or 1.0
+    total = 0.0
+    for name, config, options in plan:
+        ratio = lengths.get(name, base_len) / base_len
+        for seed in range(args.seeds):
+            work = out / name / f"seed{seed}"
+            state = "done" if (work / DONE).is_file() else "to run"
+            minutes = None if per_run is None else per_run * ratio
+            if state == "to run" and minutes is not None:
+                total += minutes
+            options_text = f" --cfg-options {' '.join(options)}" if options else ""
+            eta = f"~{minutes:.0f} min" if minutes is not None else "time unknown"
+            print(f"[ablate] {state:<6} {name} seed {seed}: {config}{options_text} ({eta})")
+    runs = len(plan) * args.seeds
+    if per_run is None:
+        print(f"[ablate] {runs} runs; no wall time known for {args.config} (run the baseline once, "
+              "or set metadata.wall_minutes in its config) — nothing was written")
+    else:
+        print(f"[ablate] {runs} runs, estimated {total:.0f} min (~{total / 60:.1f} h) on this machine "
+              f"from {per_run:.1f} min per baseline run scaled by each schedule — nothing was written")
+    return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("config", help="the baseline config")
     parser.add_argument("--grid", action="append", default=[], help="key=v1,v2 (repeatable)")
     parser.add_argument("--configs", nargs="+", default=[], help="variant config files")
-    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--seeds", type=int, default=1, help="runs per variant (seeds 0..N-1)")
     parser.add_argument("--out", default=None, help="output folder (default work_dirs/ablate_<name>)")
     parser.add_argument("--metrics", default=None, help="comma-separated metric names to tabulate")
     parser.add_argument("--cfg-options", nargs="+", default=[], help="applied to every variant")
-    parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true", help="do not run the baseline itself")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="list the runs and the estimated wall time; write nothing")
     args = parser.parse_args(argv)
     if not args.grid and not args.configs:
         parser.error("give --grid key=v1,v2 or --configs A.py B.py")
@@ -200,18 +261,26 @@ def main(argv: Optional[List[str]] = None) -> int:
     except HHIRError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from hhir_core.config import load_config
+
+    base_cfg = load_config(args.config)
     plan: List[Tuple[str, str, List[str]]] = []  # (variant, config, options)
+    lengths: Dict[str, float] = {}
     if not args.no_baseline:
         plan.append(("baseline", args.config, []))
     for name, opts in parse_grid(args.grid) if args.grid else []:
         plan.append((name, args.config, [f"{k}={v}" for k, v in opts.items()]))
     for variant in args.configs:
         name = Path(variant).stem
+        variant_cfg = merged_variant(variant, overrides)
+        check_same_method(base_cfg, name, variant_cfg)
+        lengths[name] = schedule_length(variant_cfg)
         config = variant
-        if overrides:
-            config = write_override_config(args.config, variant, overrides,
-                                           out / "_configs" / f"{name}.py")
+        if overrides and not args.dry_run:
+            config = write_override_config(variant, overrides, out / "_configs" / f"{name}.py")
         plan.append((name, config, []))
+    if args.dry_run:
+        return dry_run(plan, base_cfg, lengths, out, args)
 
     rows = []
     for name, config, options in plan:
@@ -219,7 +288,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for seed in range(args.seeds):
             work = out / name / f"seed{seed}"
             metrics, cmd = run_variant(config, options + list(args.cfg_options), work,
-                                       ["--seed", str(seed)], args.dry_run)
+                                       ["--seed", str(seed)])
             row["commands"].append(cmd)
             if metrics is not None:
                 row["runs"].append(metrics)
@@ -236,7 +305,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     table = summarise(rows, metric_names)
     write_outputs(table, metric_names, out)
     failed = [r["variant"] for r in rows if len(r["runs"]) < args.seeds]
-    if failed and not args.dry_run:
+    if failed:
         print(f"[ablate] unfinished variants: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0

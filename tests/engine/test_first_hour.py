@@ -110,3 +110,21 @@ def test_training_console_is_quiet_and_ends_with_the_summary(tmp_path):
     assert json.loads((tmp_path / "provenance.json").read_text())["config_path"]
     logs = list(tmp_path.glob("*/*.log"))  # the tables still go to the log file
     assert logs and "Config:" in logs[0].read_text()
+
+
+def test_ablate_dry_run_estimates_and_writes_nothing(tmp_path):
+    out_dir = tmp_path / "ablate"
+    out = _run("tools/ablate.py", "configs/llm_ar_ntu120_mini.py", "--configs",
+               "configs/ablations/llm_ar/no_zipf.py", "configs/ablations/llm_ar/no_mmd.py",
+               "--seeds", "2", "--dry-run", "--out", str(out_dir))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "6 runs, estimated 84 min" in out.stdout  # 6 x the config's measured 14 min
+    assert not out_dir.exists()
+
+
+def test_ablate_refuses_a_variant_of_another_method(tmp_path):
+    out = _run("tools/ablate.py", "configs/llm_ar_ntu120_mini.py", "--configs",
+               "configs/ablations/pevl/no_ucmr.py", "--dry-run", "--out", str(tmp_path / "a"))
+    assert out.returncode != 0
+    assert "PeVLRecognizer" in out.stderr and "LLMARRecognizer" in out.stderr
+    assert "Traceback" not in out.stderr

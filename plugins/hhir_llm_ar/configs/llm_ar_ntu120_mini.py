@@ -87,4 +87,5 @@ stages = [
 ]
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md).
-metadata = dict(dataset='hhir synthetic benchmark (offline)', protocol='xsub val (CPU mini setting)')
+metadata = dict(dataset='hhir synthetic benchmark (offline)', protocol='xsub val (CPU mini setting)',
+                wall_minutes=14)  # one run, measured on `make demo` on 2 CPU cores (tools/ablate.py --dry-run)
