@@ -74,17 +74,9 @@ def _walk(obj: Any, fn) -> Any:
 
 
 def synthetic_specs(cfg_dict: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """Every distinct ``synthetic=dict(...)`` (ensure_synthetic kwargs) in a config."""
-    found: List[Dict[str, Any]] = []
-
-    def visit(key, value):
-        if key == "synthetic" and isinstance(value, dict) and "out_dir" in value:
-            if value not in found:
-                found.append(dict(value))
-        return value
-
-    _walk(cfg_dict, visit)
-    return found
+    """The ``SyntheticBenchmark`` steps of a config's ``prepare_data`` (ensure_synthetic kwargs)."""
+    return [{k: v for k, v in step.items() if k != "type"} for step in cfg_dict.get("prepare_data") or []
+            if step.get("type") == "SyntheticBenchmark"]
 
 
 def redirect_data(cfg: Any, num_samples: int, root: Path) -> None:
@@ -96,9 +88,9 @@ def redirect_data(cfg: Any, num_samples: int, root: Path) -> None:
         moves[old] = str(root / f"{Path(old).name}_n{num_samples}")
 
     def fix(key, value):
-        # bottom-up walk: out_dir (a path string) is already moved when its dict is seen
-        if key == "synthetic" and isinstance(value, dict) and "out_dir" in value:
-            value = dict(value, num_samples=num_samples)
+        if key == "prepare_data" and isinstance(value, list):
+            value = [dict(step, num_samples=num_samples) if step.get("type") == "SyntheticBenchmark" else step
+                     for step in value]
         elif isinstance(value, str) and ("/" in value):
             norm = os.path.normpath(value)
             for old, new in moves.items():
@@ -186,7 +178,7 @@ def child(config: str, stage_index: int, work_dir: str, iters: int,
 
     torch.set_num_threads(1)
     from hhir_core.config import load_config
-    from hhir_core.data.synthetic import ensure_synthetic
+    from hhir_synthetic.generator import ensure_synthetic
     from hhir_core.engine.runner import RunOptions, prepare_config, train
 
     probe = load_config(config)

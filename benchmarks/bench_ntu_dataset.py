@@ -127,7 +127,7 @@ def main() -> int:
         return 0
 
     from hhir_core.data.ntu import packed_dir_for
-    from hhir_core.data.synthetic import ensure_synthetic
+    from hhir_synthetic.generator import ensure_synthetic
 
     out = args.data_dir / f"n{args.num_samples}"
     t = time.perf_counter()

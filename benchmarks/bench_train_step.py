@@ -55,7 +55,7 @@ def make_batches(batch_size: int, clip_len: int, num_batches: int, data_dir: Pat
     from mmengine.dataset import default_collate
 
     from hhir_core.data.ntu import NTUSkeletonDataset
-    from hhir_core.data.synthetic import ensure_synthetic
+    from hhir_synthetic.generator import ensure_synthetic
 
     n = batch_size * num_batches
     out = ensure_synthetic(out_dir=data_dir, num_samples=max(2 * n + 16, 64), seed=0,

@@ -32,6 +32,7 @@ _KEY_ROLES = {
     "llm": "language_head", "text_encoder": "language_head", "distiller": "distiller",
     "segmenter": "segmenter", "pose_source": "pose_source", "encoder": "branch_encoder",
     "backbone": "branch_encoder", "skeleton_encoder": "branch_encoder",
+    "prepare_data": "data_preparation",
 }
 #: sub-trees built by mmengine itself with its own registries (not validated)
 _MMENGINE_OWNED = ("optim_wrapper", "param_scheduler", "visualizer", "log_processor",

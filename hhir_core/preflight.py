@@ -17,7 +17,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 #: keys whose string value names a model (hub id, local folder or file)
 MODEL_KEYS = {"model", "llm", "llm_name", "pretrained", "clip_model", "clip_id", "model_name",
@@ -113,9 +113,16 @@ def _data_hint(path: str, parent: dict) -> str:
     return "see docs/data.md (\"Use your own data\") for the files this config reads"
 
 
-def _data_problems(dotted: str, key: str, value: str, parent: Any) -> Optional[Problem]:
-    if not isinstance(parent, dict) or parent.get("synthetic"):
-        return None  # generated on first use
+def _generated_roots(cfg: Any) -> List[str]:
+    """Folders the config's ``prepare_data`` steps make before any dataset is read."""
+    return [os.path.normpath(str(step["out_dir"])) for step in cfg.get("prepare_data") or []
+            if isinstance(step, dict) and step.get("out_dir")]
+
+
+def _data_problems(dotted: str, key: str, value: str, parent: Any,
+                   generated: Sequence[str] = ()) -> Optional[Problem]:
+    if not isinstance(parent, dict):
+        return None
     if key == "class_names" and not value.endswith((".txt", ".json")):
         return None
     if "/" not in value and not value.endswith((".pkl", ".json", ".txt", ".npz")):
@@ -126,6 +133,10 @@ def _data_problems(dotted: str, key: str, value: str, parent: Any) -> Optional[P
         candidates.append(os.path.join(root, value))
     if any(os.path.exists(c) for c in candidates):
         return None
+    for made in generated:  # made by a prepare_data step before the datasets are built
+        if any(os.path.normpath(c) == made or os.path.normpath(c).startswith(made + os.sep)
+               for c in candidates):
+            return None
     what = "folder" if key.endswith(("root", "dir")) else "file"
     return Problem("data", dotted, f"{what} {value} does not exist", _data_hint(value, parent))
 
@@ -179,8 +190,9 @@ def check_config(cfg: Any, extras: bool = True) -> List[Problem]:
     reported = set()
     # top-level scalars are the config's own variables (``llm_name = ...``); what is used
     # sits in the structured entries (model, dataloaders, stages, hooks)
-    tree = {k: v for k, v in cfg.items()
-            if isinstance(v, (dict, list, tuple)) and k not in ("metadata", "ablation_overrides")}
+    tree = {k: v for k, v in cfg.items() if isinstance(v, (dict, list, tuple))
+            and k not in ("metadata", "ablation_overrides", "prepare_data")}
+    generated = _generated_roots(cfg)
     for dotted, key, value, parent in _walk(tree):
         if not isinstance(value, str):
             continue
@@ -188,7 +200,7 @@ def check_config(cfg: Any, extras: bool = True) -> List[Problem]:
         if key in MODEL_KEYS:
             problem = _model_problem(dotted, value)
         elif key in DATA_KEYS:
-            problem = _data_problems(dotted, key, value, parent)
+            problem = _data_problems(dotted, key, value, parent, generated)
         if problem is not None and problem.what not in reported:
             reported.add(problem.what)
             problems.append(problem)

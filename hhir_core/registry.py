@@ -151,6 +151,8 @@ TOKENIZERS = HHIRRegistry("tokenizer", "tokenizer", interface=f"{_I}.tokenizer:T
 LANGUAGE_HEADS = HHIRRegistry("language_head", "language_head",
                               interface=f"{_I}.language_head:LanguageHead")
 DISTILLERS = HHIRRegistry("distiller", "distiller", interface=f"{_I}.distiller:Distiller")
+#: steps a config's ``prepare_data`` list runs before any dataset is built (e.g. generating data)
+DATA_PREPARATIONS = HHIRRegistry("data_preparation", "data_preparation")
 
 
 
@@ -176,8 +178,9 @@ _SCOPE_CHILDREN = _scope_children()
 
 #: role name -> registry; the keys are what ``register(role, ...)`` accepts.
 REGISTRIES: Dict[str, HHIRRegistry] = {
-    r.role: r for r in (MODELS, DATASETS, TRANSFORMS, METRICS, LOOPS, HOOKS, SEGMENTERS,
-                        POSE_SOURCES, BRANCH_ENCODERS, TOKENIZERS, LANGUAGE_HEADS, DISTILLERS)
+    r.role: r for r in (MODELS, DATASETS, TRANSFORMS, METRICS, LOOPS, HOOKS, DATA_PREPARATIONS,
+                        SEGMENTERS, POSE_SOURCES, BRANCH_ENCODERS, TOKENIZERS, LANGUAGE_HEADS,
+                        DISTILLERS)
 }
 #: the six method roles (the rest are engine registries)
 ROLES = ("segmenter", "pose_source", "branch_encoder", "tokenizer", "language_head", "distiller")

@@ -169,6 +169,7 @@ def test_mini_memory_shortens_every_stage_and_redirects_data(tmp_path):
     specs = mm.synthetic_specs(cfg.to_dict())
     assert specs and all(s["num_samples"] == 123 for s in specs)
     assert all(str(s["out_dir"]).startswith(str(tmp_path)) for s in specs)
+    assert str(cfg.train_dataloader["dataset"]["data_root"]).startswith(str(tmp_path))
 
 
 def test_train_step_tiny(tmp_path):

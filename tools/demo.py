@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """`make demo`: train LLM-AR end to end on the offline mini config and show the results.
 
-Runs ``tools/train.py configs/llm_ar_ntu120_mini.py`` (synthetic data is generated on
-first use; SmolLM2 is de-quantised once and cached), then prints the metrics and
+Runs ``tools/train.py configs/llm_ar_ntu120_mini.py`` (its prepare_data step generates the
+synthetic data once; SmolLM2 is de-quantised once and cached), then prints the metrics and
 where the plots and checkpoints are. Extra arguments go to tools/train.py
 (e.g. ``--seed 1``, ``-v``, ``--cfg-options ...``).
 """

@@ -97,9 +97,8 @@ def _dataset_root(cfg: Any) -> Optional[Path]:
     data = _eval_dataset_cfg(cfg) if cfg is not None else None
     if not data:
         return None
-    syn = data.get("synthetic")
-    if syn and syn.get("out_dir"):
-        return Path(syn["out_dir"])
+    if data.get("data_root"):
+        return Path(data["data_root"])
     ann = data.get("ann_file")
     return Path(ann).parent if ann and Path(ann).is_file() else None
 

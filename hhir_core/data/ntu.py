@@ -51,7 +51,7 @@ _INDEX_COLS = ("offset", "T", "M", "label", "orig", "img_h", "img_w", "orig_h", 
 _COL = {name: i for i, name in enumerate(_INDEX_COLS)}
 _HINT_MINI = ("Real NTU data is not shipped; see docs/data.md for how to obtain and convert "
               "it (tools/data/ntu_skeleton_to_pkl.py), or run the *_mini configs "
-              "(e.g. configs/stgcn_ntu120_mini.py), which build a synthetic set on first use.")
+              "(e.g. configs/stgcn_ntu120_mini.py), which generate a synthetic set first.")
 
 
 # --------------------------------------------------------------------------- files
@@ -346,8 +346,9 @@ class NTUSkeletonDataset:
     """NTU-style skeleton annotations as an mmengine-Runner dataset.
 
     Args:
-        ann_file: the annotation pickle. With ``synthetic`` a relative name is taken
-            inside the synthetic folder (default ``ntu3d.pkl``).
+        ann_file: the annotation pickle; a relative path is taken inside ``data_root``
+            when that is given.
+        data_root: folder of the dataset (mmengine's convention), or ``None``.
         split: split name in the pickle (``xsub_train``, ``xsub_val``, ``xview_*``,
             ``xset_*``) or ``None`` for all samples.
         classes: keep only these 0-based labels and remap them to ``0..K-1`` in the
@@ -355,8 +356,6 @@ class NTUSkeletonDataset:
         pipeline: transform configs (registry ``transform``) or callables.
         packed: read through the packed memory-mapped layout (default) or the
             unpickled list (``False``; fine for small files).
-        synthetic: kwargs of :func:`hhir_core.data.synthetic.ensure_synthetic`
-            (incl. ``out_dir``); the set is generated on first use.
         num_joints: expected joint count (25 for NTU; 17 for COCO-layout 2-D).
         dtype: storage dtype of the packed copy (``None`` keeps the file's).
         on_bad_sample: ``'skip'`` (log and drop/substitute) or ``'raise'``.
@@ -365,20 +364,18 @@ class NTUSkeletonDataset:
         max_refetch: how many following samples to try when one fails in the pipeline.
     """
 
-    default_ann_file = "ntu3d.pkl"
-
     def __init__(self, ann_file: Optional[str] = None, split: Optional[str] = "xsub_train",
                  classes: Any = None, pipeline: Sequence[Union[dict, Callable]] = (),
-                 packed: bool = True, synthetic: Optional[Dict[str, Any]] = None,
+                 packed: bool = True, data_root: Optional[str] = None,
                  num_joints: Optional[int] = 25, dtype: Optional[str] = None,
                  on_bad_sample: str = "skip", cache_dir: Optional[str] = None,
                  test_mode: bool = False, max_refetch: int = 10,
                  metainfo: Optional[dict] = None, **unused: Any) -> None:
         self.on_bad_sample = check_policy(on_bad_sample)
-        if synthetic is not None:
-            ann_file = str(self._ensure_synthetic(synthetic, ann_file))
         if ann_file is None:
-            raise DataError("NTUSkeletonDataset needs ann_file (or synthetic=dict(out_dir=...))")
+            raise DataError("NTUSkeletonDataset needs ann_file")
+        if data_root is not None and not Path(ann_file).is_absolute():
+            ann_file = str(Path(data_root) / ann_file)
         if unused:
             logger.debug("NTUSkeletonDataset ignores %s", sorted(unused))
         self.ann_file = str(ann_file)
@@ -398,16 +395,6 @@ class NTUSkeletonDataset:
         self._metainfo = self._make_metainfo(metainfo)
 
     # -- opening --------------------------------------------------------------
-    def _ensure_synthetic(self, synthetic: Dict[str, Any], ann_file: Optional[str]) -> Path:
-        try:
-            from .synthetic import ensure_synthetic
-        except ImportError as exc:
-            raise DataError(f"synthetic=... needs hhir_core.data.synthetic "
-                            f"({type(exc).__name__}: {exc})") from exc
-        out_dir = Path(ensure_synthetic(**dict(synthetic)))
-        name = ann_file or self.default_ann_file
-        return Path(name) if Path(name).is_absolute() else out_dir / name
-
     def _open_packed(self, cache_dir: Optional[str], dtype: Optional[str]) -> None:
         directory = packed_dir_for(self.ann_file, cache_dir=cache_dir,
                                    num_joints=self.num_joints, dtype=dtype)
@@ -564,8 +551,6 @@ class NTUSkeletonDataset:
 
 class NTUSkeleton2DDataset(NTUSkeletonDataset):
     """2-D variant: ``keypoint [M,T,V,2]`` + ``keypoint_score [M,T,V]`` + ``img_shape``."""
-
-    default_ann_file = "ntu2d.pkl"
 
 
 def build_pipeline(pipeline: Sequence[Union[dict, Callable]]) -> Callable:

@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ..errors import DataError
-from .video_pose import LAYOUTS
+from ..structures import LAYOUT_JOINTS as LAYOUTS
 
 #: bone pairs (child, parent), 0-based, per layout (from mmaction2's JointToBone)
 BONES = {

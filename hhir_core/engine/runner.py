@@ -120,6 +120,19 @@ def _enable_tensorboard(cfg: Any) -> None:
     cfg.visualizer = visualizer
 
 
+def prepare_data(cfg: Any) -> List[Any]:
+    """Run the config's ``prepare_data`` steps (registry ``data_preparation``) in order.
+
+    Why a step of its own: datasets only read files. A config whose data has to be made
+    first (the mini configs generate the synthetic benchmark) lists that here, and the tools
+    run it once before any dataset is built. Steps must be idempotent (they run on every
+    call, in every process of a distributed run).
+    """
+    from ..registry import build
+
+    return [build("data_preparation", copy.deepcopy(step)) for step in cfg.get("prepare_data") or []]
+
+
 def _ensure_default_hooks(cfg: Any) -> None:
     hooks = list(cfg.get("custom_hooks") or [])
     present = {h.get("type") for h in hooks}
@@ -139,7 +152,7 @@ def _build_runner(cfg: Any):
     enable_cpu_distributed()
     install_safe_loader()
     clean = copy.deepcopy(cfg)
-    for key in ("stages", "requires", "_config_path", "metadata"):
+    for key in ("stages", "requires", "_config_path", "metadata", "prepare_data"):
         clean.pop(key, None)
     return Runner.from_cfg(clean)
 
@@ -179,6 +192,7 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
         raise ConfigError(f"--stage {opts.stage!r}: the config's stages are "
                           f"{', '.join(n for n in names if n) or '(single stage)'}")
     multi = stages[0]["name"] is not None
+    prepare_data(cfg)
     if multi:
         provenance.write(os.path.join(work_dir, "provenance.json"), cfg, seed=cfg.randomness.get("seed"))
     metrics_path = os.path.join(work_dir, "metrics.json")
@@ -265,6 +279,7 @@ def test(cfg: Any, checkpoint: str, opts: RunOptions) -> Dict[str, float]:
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     os.makedirs(cfg.work_dir, exist_ok=True)
     cfg.custom_hooks = list(cfg.get("custom_hooks") or []) + [dict(type="ProgressHook")]
+    prepare_data(cfg)
     runner = _build_runner(cfg)
     metrics = runner.test()
     return {k: float(v) for k, v in (metrics or {}).items() if _is_number(v)}

@@ -23,13 +23,7 @@ CORE_COMPONENTS = [
     ("transform", "PackSkeletonInputs", "hhir_core.data.transforms:PackSkeletonInputs"),
     ("metric", "ClassificationMetric", "hhir_core.evaluation.metrics:ClassificationMetric"),
     ("hook", "MetricWorkDirHook", "hhir_core.evaluation.metrics:MetricWorkDirHook"),
-    # ski: paired RGB clips + NTU skeletons (generic, used by SKI)
-    ("dataset", "VideoSkeletonDataset", "hhir_core.data.video_skeleton:VideoSkeletonDataset"),
     # llm-core: language heads (hhir_core/llm)
     ("language_head", "CausalLMHead", "hhir_core.llm.causal_head:CausalLMHead"),
     ("language_head", "TextEncoderHead", "hhir_core.llm.text_encoder:TextEncoderHead"),
-    # pevl: generic video + 2-D pose dataset
-    ("dataset", "VideoPoseDataset", "hhir_core.data.video_pose:VideoPoseDataset"),
-    # ov-hhir: HHIRChat instruction data
-    ("dataset", "HHIRChatDataset", "hhir_core.data.hhirchat:HHIRChatDataset"),
 ]

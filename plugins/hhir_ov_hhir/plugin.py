@@ -12,6 +12,7 @@ def hhir_register(register):
     register("branch_encoder", "VideoQFormerBranch", "hhir_ov_hhir.encoders:VideoQFormerBranch")
     register("model", "OVHHIRRecognizer", "hhir_ov_hhir.recognizer:OVHHIRRecognizer")
     register("metric", "OVHHIRMetric", "hhir_ov_hhir.metrics:OVHHIRMetric")
+    register("dataset", "HHIRChatDataset", "hhir_ov_hhir.hhirchat:HHIRChatDataset")
 
 
 @hookimpl

@@ -14,6 +14,7 @@ def hhir_register(register):
     register("pose_source", "AnnotationPoseSource", f"{_M}.pose_sources:AnnotationPoseSource")
     register("pose_source", "ViTPoseSource", f"{_M}.pose_sources:ViTPoseSource")
     register("pose_source", "MMPoseSource", f"{_M}.pose_sources:MMPoseSource")
+    register("dataset", "VideoPoseDataset", f"{_M}.video_pose:VideoPoseDataset")
 
 
 @hookimpl

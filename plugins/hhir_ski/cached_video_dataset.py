@@ -20,7 +20,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from hhir_core.data.video_skeleton import (VideoSkeletonDataset, clip_background, read_video,
+from .video_skeleton import (VideoSkeletonDataset, clip_background, read_video,
                                            sample_indices)
 from hhir_core.errors import DataError
 

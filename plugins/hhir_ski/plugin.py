@@ -13,6 +13,7 @@ _COMPONENTS = [
     ("model", "VideoCLIPRecognizer", "hhir_ski.recognizer:VideoCLIPRecognizer"),
     ("model", "SKIVLMRecognizer", "hhir_ski.recognizer:SKIVLMRecognizer"),
     ("model", "SKILVLM", "hhir_ski.lvlm:SKILVLM"),
+    ("dataset", "VideoSkeletonDataset", "hhir_ski.video_skeleton:VideoSkeletonDataset"),
     ("dataset", "CachedVideoSkeletonDataset",
      "hhir_ski.cached_video_dataset:CachedVideoSkeletonDataset"),
 ]

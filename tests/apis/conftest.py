@@ -21,9 +21,8 @@ SYNTHETIC_SAMPLES = 120
 def _train(config: str, work_dir: Path, synthetic_dir: Path, options: list) -> Path:
     if (work_dir / "provenance.json").is_file() and any(work_dir.rglob("last_checkpoint")):
         return work_dir
-    syn = [f"{split}.dataset.synthetic.{key}={value}"
-           for split in ("train_dataloader", "val_dataloader")
-           for key, value in (("out_dir", synthetic_dir), ("num_samples", SYNTHETIC_SAMPLES))]
+    syn = [f"prepare_data.0.out_dir={synthetic_dir}", f"prepare_data.0.num_samples={SYNTHETIC_SAMPLES}"]
+    syn += [f"{split}.dataset.data_root={synthetic_dir}" for split in ("train_dataloader", "val_dataloader")]
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="2")
     cmd = [PYTHON, str(REPO / "tools" / "train.py"), config, "--work-dir", str(work_dir),
            "--cfg-options", *syn, *options]

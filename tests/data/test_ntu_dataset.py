@@ -269,18 +269,19 @@ def test_sample_problem_checks() -> None:
     assert sample_problem(dict(good, keypoint=good["keypoint"][:, :, :17]), num_joints=None) is None
 
 
-def test_synthetic_kwarg_generates_then_reads(tmp_path: Path) -> None:
-    pytest.importorskip("hhir_core.data.synthetic")
-    syn = dict(out_dir=str(tmp_path / "syn"), num_samples=60, seed=0, render=False)
-    ds = NTUSkeletonDataset(synthetic=syn, split="xsub_train")
+def test_reads_the_synthetic_benchmark_through_data_root(tmp_path: Path) -> None:
+    from hhir_synthetic.generator import ensure_synthetic
+
+    syn = dict(data_root=str(ensure_synthetic(tmp_path / "syn", num_samples=60, seed=0)), ann_file="ntu3d.pkl")
+    ds = NTUSkeletonDataset(split="xsub_train", **syn)
     assert (tmp_path / "syn" / "ntu3d.pkl").is_file() and len(ds) > 0
     s = ds[0]
     assert s["keypoint"].shape[2:] == (25, 3) and s["keypoint"].shape[0] in (1, 2)
-    ds2 = NTUSkeleton2DDataset(synthetic=syn, split="xsub_val")
+    ds2 = NTUSkeleton2DDataset(split="xsub_val", **dict(syn, ann_file="ntu2d.pkl"))
     s2 = ds2[0]
     assert s2["keypoint"].shape[-1] == 2 and s2["keypoint_score"].shape == s2["keypoint"].shape[:3]
     assert "img_shape" in s2
     import json
     ids = [c["label"] for c in json.loads((tmp_path / "syn" / "classes.json").read_text())]
-    sub = NTUSkeletonDataset(synthetic=syn, split=None, classes=ids[:2])
+    sub = NTUSkeletonDataset(split=None, classes=ids[:2], **syn)
     assert set(sub.labels.tolist()) <= {0, 1}

@@ -42,7 +42,7 @@ def test_paper_config_carries_paper_values():
     assert tok.llm_dim == 5120 and tok.num_codes == 512 and tok.curvature == 1.0
     assert tok.loss_weights.embedding == 0.02 and tok.loss_weights.commitment == 0.2
     assert all(tok.loss_weights[k] > 0 for k in ("zipf", "context", "mmd"))
-    assert tok.latent_norm == "none", "the paper quantises the raw encoder latents"
+    assert "latent_norm" not in tok, "the paper quantises the raw encoder latents"
     assert m.prompt == ("Given a sequence of action tokens <tokens>, please predict the "
                         "corresponding action.")
     stage1, stage2 = cfg.stages
@@ -157,7 +157,7 @@ def test_ablation_changes_one_thing(path):
 
 @pytest.fixture(scope="module")
 def small_synthetic(tmp_path_factory):
-    from hhir_core.data.synthetic import ensure_synthetic
+    from hhir_synthetic.generator import ensure_synthetic
 
     out = tmp_path_factory.mktemp("synth")
     return ensure_synthetic(out, num_samples=48, seed=0, render=False)
@@ -170,8 +170,7 @@ def _mini_tiny_cfg(path, synth_dir):
     cfg.merge_from_dict({"model.tokenizer.hidden": 16, "model.tokenizer.mmd.num_samples": 64,
                          "model.mmd_samples": 64})
     for loader in ("train_dataloader", "val_dataloader"):
-        cfg[loader].dataset.synthetic = dict(out_dir=str(synth_dir), num_samples=48, seed=0,
-                                             render=False)
+        cfg[loader].dataset.data_root = str(synth_dir)
     return cfg
 
 

@@ -37,13 +37,14 @@ def test_mini_changes_only_data_model_size_schedule() -> None:
     assert mini.model.type == full.model.type and mini.model.num_classes == 120
     assert mini.model.backbone.type == full.model.backbone.type
     assert mini.optim_wrapper == full.optim_wrapper
-    syn = mini.train_dataloader.dataset.synthetic
     base = Config.fromfile(str(ROOT / "configs" / "_base_" / "datasets" / "synthetic_mini.py"))
-    assert syn == base.synthetic_mini  # the single shared definition
+    assert mini.prepare_data == base.prepare_data  # the single shared definition
+    (syn,) = mini.prepare_data
+    assert syn.type == "SyntheticBenchmark"
     assert syn.render is True and 1500 <= syn.num_samples <= 3000 and syn.seed == 0
     assert Path(syn.out_dir).resolve() == (ROOT / "data" / "synthetic_mini").resolve()
     for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
-        assert mini[loader].dataset.synthetic == syn
+        assert Path(mini[loader].dataset.data_root).resolve() == Path(syn.out_dir).resolve()
 
 
 def test_full_config_missing_data_points_to_mini(tmp_path: Path) -> None:

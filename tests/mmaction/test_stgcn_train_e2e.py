@@ -38,10 +38,11 @@ def test_train_tiny_config(tmp_path: Path) -> None:
     cfg = tmp_path / "tiny_stgcn.py"
     cfg.write_text(f"""
 _base_ = ['{ROOT}/configs/stgcn_ntu120_mini.py']
+prepare_data = []  # reads its own tiny pickle
 train_dataloader = dict(batch_size=8, num_workers=1,
-                        dataset=dict(ann_file='{ann}', synthetic=None))
-val_dataloader = dict(batch_size=8, num_workers=1, dataset=dict(ann_file='{ann}', synthetic=None))
-test_dataloader = dict(batch_size=8, num_workers=1, dataset=dict(ann_file='{ann}', synthetic=None))
+                        dataset=dict(ann_file='{ann}', data_root=None))
+val_dataloader = dict(batch_size=8, num_workers=1, dataset=dict(ann_file='{ann}', data_root=None))
+test_dataloader = dict(batch_size=8, num_workers=1, dataset=dict(ann_file='{ann}', data_root=None))
 model = dict(backbone=dict(base_channels=8, num_stages=2, inflate_stages=[], down_stages=[]))
 train_cfg = dict(max_epochs=2, val_interval=2)
 param_scheduler = [dict(type='CosineAnnealingLR', eta_min=0, T_max=2, by_epoch=True)]

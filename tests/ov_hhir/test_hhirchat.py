@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from hhir_core.data.hhirchat import HHIRChatDataset, validate_conversation
+from hhir_ov_hhir.hhirchat import HHIRChatDataset, validate_conversation
 from hhir_core.errors import DataError
 
 Q = "Describe interaction between <p1> and <p2> in <bg>?"

@@ -27,7 +27,7 @@ def _videos(tmp_path):
 
 
 def test_build_hhirchat_roundtrip(tmp_path):
-    from hhir_core.data.hhirchat import HHIRChatDataset
+    from hhir_ov_hhir.hhirchat import HHIRChatDataset
     vids = _videos(tmp_path)
     (tmp_path / "labels.csv").write_text("video,label\nclip0.mp4,hugging\nclip1.mp4,handshaking\nclip2.mp4,hugging\n")
     out = tmp_path / "hc"

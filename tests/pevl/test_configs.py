@@ -47,7 +47,7 @@ def _one_iteration(cfg_path, data_root):
     names = [dict(label=c, name=f"class {c}", two_person=c > 40) for c in classes]
     cfg.model.class_names, cfg.model.class_ids = names, classes
     model = MODELS.build(cfg.model)
-    ds_cfg = dict(cfg.train_dataloader.dataset, synthetic=None, ann_file=str(data_root / "ntu2d.pkl"),
+    ds_cfg = dict(cfg.train_dataloader.dataset, data_root=None, ann_file=str(data_root / "ntu2d.pkl"),
                   video_dir=str(data_root / "videos"), classes=classes)
     dataset = DATASETS.build(ds_cfg)
     batch = default_collate([dataset[i] for i in range(len(dataset))])

@@ -99,7 +99,7 @@ def test_extract_poses_tool_writes_dataset_file(tmp_path):
     assert a["label"] == 2 and b["label"] == -1 and a["keypoint"].shape == (1, 4, 17, 2)
     assert a["img_shape"] == (64, 80) and data["split"]["all"] == ["a", "b"]
     # the dataset reads it
-    from hhir_core.data.video_pose import VideoPoseDataset
+    from hhir_pevl.video_pose import VideoPoseDataset
     s = VideoPoseDataset(str(out), str(vdir), split="all", num_video_frames=2, num_pose_frames=4,
                          image_size=32, test_mode=True)[0]
     assert s["pose"].shape == (1, 4, 17, 3)

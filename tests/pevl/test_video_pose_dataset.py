@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from hhir_core.data.video_pose import VideoPoseDataset, segment_indices
+from hhir_pevl.video_pose import VideoPoseDataset, segment_indices
 from hhir_core.errors import DataError
 
 

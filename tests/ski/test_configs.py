@@ -48,7 +48,7 @@ def test_mini_config_is_a_zero_shot_split():
     cfg = Config.fromfile(str(CONFIGS / MINI))
     seen, unseen = set(cfg.model.train_classes), set(cfg.model.test_classes)
     assert seen and unseen and not seen & unseen
-    from hhir_core.data.synthetic import CLASS_TABLE
+    from hhir_synthetic.classes import CLASS_TABLE
     assert seen | unseen == set(CLASS_TABLE)
     assert [s["name"] for s in cfg.stages] == ["skeleton_clip", "scd"]
     nd = Config.fromfile(str(CONFIGS / "ski_vificlip_ntu120_110_10_mini_nodistill.py"))
@@ -65,7 +65,7 @@ def test_mini_config_is_a_zero_shot_split():
 def test_unseen_classes_never_appear_in_training_batches(tmp_path):
     """Build the mini config's training loader (skeleton side, small synthetic set) and
     check every sample's true NTU class (from its frame_dir, A-number) is a seen class."""
-    pytest.importorskip("hhir_core.data.synthetic")
+    from hhir_synthetic.generator import ensure_synthetic
     from mmengine.registry import init_default_scope
     from torch.utils.data import DataLoader
 
@@ -76,7 +76,7 @@ def test_unseen_classes_never_appear_in_training_batches(tmp_path):
     init_default_scope("hhir")
     cfg = Config.fromfile(str(CONFIGS / MINI))
     ds_cfg = cfg.train_dataloader.dataset.to_dict()
-    ds_cfg["synthetic"] = dict(out_dir=str(tmp_path), num_samples=220, seed=0, render=False)
+    ds_cfg["data_root"] = str(ensure_synthetic(tmp_path, num_samples=220, seed=0, render=False))
     ds_cfg["with_video"] = False
     ds = DATASETS.build(ds_cfg)
     unseen = set(cfg.model.test_classes)

@@ -34,7 +34,7 @@ def _write_set(root, n=6, t=20, size=24):
 
 
 def test_pairs_video_and_skeleton(tmp_path):
-    from hhir_core.data.video_skeleton import VideoSkeletonDataset
+    from hhir_ski.video_skeleton import VideoSkeletonDataset
 
     ann = _write_set(tmp_path)
     pipe = [dict(type="UniformSampleFrames", clip_len=8, test_mode=True),
@@ -56,7 +56,7 @@ def test_pairs_video_and_skeleton(tmp_path):
 
 
 def test_missing_video_folder_is_a_clear_error(tmp_path):
-    from hhir_core.data.video_skeleton import VideoSkeletonDataset
+    from hhir_ski.video_skeleton import VideoSkeletonDataset
 
     ann = _write_set(tmp_path)
     with pytest.raises(DataError, match="render=True"):
@@ -65,7 +65,7 @@ def test_missing_video_folder_is_a_clear_error(tmp_path):
 
 def test_cached_dataset_gives_the_same_samples_and_decodes_once(tmp_path, monkeypatch):
     """The in-memory frame cache changes nothing but the decode count."""
-    from hhir_core.data.video_skeleton import VideoSkeletonDataset
+    from hhir_ski.video_skeleton import VideoSkeletonDataset
     from hhir_ski import cached_video_dataset as cvd
 
     ann = _write_set(tmp_path)
@@ -113,7 +113,7 @@ def test_cached_dataset_augmentation_is_train_only_and_clip_consistent(tmp_path)
 def test_motion_maps_keep_what_moves_and_drop_the_static_scene():
     """A moving bright square on a coloured static background: only the square's
     pixels differ from the temporal median, whatever the background colour."""
-    from hhir_core.data.video_skeleton import motion_maps
+    from hhir_ski.video_skeleton import motion_maps
 
     t, size = 9, 16
     video = np.empty((t, size, size, 3), np.uint8)
@@ -133,7 +133,7 @@ def test_motion_maps_keep_what_moves_and_drop_the_static_scene():
 
 
 def test_frame_mode_motion_in_both_datasets_and_bad_mode_is_named(tmp_path):
-    from hhir_core.data.video_skeleton import MOTION_MEAN, VideoSkeletonDataset
+    from hhir_ski.video_skeleton import MOTION_MEAN, VideoSkeletonDataset
     from hhir_ski import cached_video_dataset as cvd
 
     ann = _write_set(tmp_path)

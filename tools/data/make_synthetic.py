@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Generate the synthetic NTU-format benchmark (see docs/synthetic.md).
+"""Generate the synthetic NTU-format benchmark (the hhir_synthetic plugin; see docs/synthetic.md).
 
 Example:
     python tools/data/make_synthetic.py --out data/synthetic --num-samples 2000 --seed 0
@@ -29,17 +29,18 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
 
     from hhir_core.errors import HHIRError
-    from hhir_core.data import synthetic
+    from hhir_synthetic.classes import CLASS_TABLE
+    from hhir_synthetic.generator import ensure_synthetic
 
     if a.list_classes:
-        for c in synthetic.CLASS_TABLE.values():
+        for c in CLASS_TABLE.values():
             print(f"{c.label:4d}  A{c.label + 1:03d}  {'2p' if c.two_person else '1p'}  {c.name}")
         return 0
     t0 = time.time()
     try:
-        out = synthetic.ensure_synthetic(a.out, num_samples=a.num_samples, seed=a.seed, render=a.render,
-                                         classes=a.classes, difficulty=a.difficulty, size=a.size,
-                                         frames=tuple(a.frames), workers=a.workers, progress=True)
+        out = ensure_synthetic(a.out, num_samples=a.num_samples, seed=a.seed, render=a.render,
+                               classes=a.classes, difficulty=a.difficulty, size=a.size,
+                               frames=tuple(a.frames), workers=a.workers, progress=True)
     except HHIRError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

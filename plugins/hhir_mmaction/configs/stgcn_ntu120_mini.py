@@ -7,7 +7,7 @@
 #   python tools/train.py configs/stgcn_ntu120_mini.py
 _base_ = ['./stgcn_ntu120.py', 'hhir_core::_base_/datasets/synthetic_mini.py']
 
-synthetic = {{_base_.synthetic_mini}}
+data_root = {{_base_.synthetic_mini_root}}
 clip_len = 24  # synthetic clips are 40-72 frames; short clips keep a CPU epoch in seconds
 
 train_pipeline = [
@@ -34,13 +34,13 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=32, num_workers=1, persistent_workers=True,
-    dataset=dict(ann_file='ntu3d.pkl', synthetic=synthetic, pipeline=train_pipeline))
+    dataset=dict(ann_file='ntu3d.pkl', data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=64, num_workers=1, persistent_workers=True,
-    dataset=dict(ann_file='ntu3d.pkl', synthetic=synthetic, pipeline=val_pipeline))
+    dataset=dict(ann_file='ntu3d.pkl', data_root=data_root, pipeline=val_pipeline))
 test_dataloader = dict(
     batch_size=32, num_workers=1, persistent_workers=True,
-    dataset=dict(ann_file='ntu3d.pkl', synthetic=synthetic, pipeline=test_pipeline))
+    dataset=dict(ann_file='ntu3d.pkl', data_root=data_root, pipeline=test_pipeline))
 
 model = dict(
     backbone=dict(base_channels=16, num_stages=4, inflate_stages=[3], down_stages=[3]))

@@ -37,7 +37,7 @@ model = dict(
     classifier_head=dict(type='CausalLMHead', model='smollm2', lora=None, freeze=True),  # whole LLM classifies
 )
 
-_data = dict(type='HHIRChatDataset', data_root=None, synthetic={{ _base_.synthetic_mini }},
+_data = dict(type='HHIRChatDataset', data_root={{ _base_.synthetic_mini_root }},
              branches=('p1', 'p2', 'bg'), num_frames=num_frames, frame_size=(64, 64), classes=classes,
              source='synthetic')
 train_dataloader = dict(batch_size=4, num_workers=1,

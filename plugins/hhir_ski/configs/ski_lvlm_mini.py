@@ -32,7 +32,7 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='VideoSkeletonDataset', ann_file='ntu3d.pkl',
-                 synthetic={{_base_.synthetic_mini}}, split='xsub_train', num_frames=4,
+                 data_root={{_base_.synthetic_mini_root}}, split='xsub_train', num_frames=4,
                  frame_size=frame_size, with_description=True,
                  pipeline=[dict(type='NormalizeSkeleton3D'),
                            dict(type='UniformSampleFrames', clip_len=skeleton_len),

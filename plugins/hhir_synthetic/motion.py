@@ -70,17 +70,6 @@ def bump(s: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
     return ramp(s, a, b) * (1.0 - ramp(s, c, d))
 
 
-def lowfreq(rng: np.random.Generator, T: int, dims: int, scale: float, knots: int = 5) -> np.ndarray:
-    """Smooth random wander [T, dims] (fidgeting, sway, sensor drift)."""
-    kx = np.linspace(0.0, T - 1.0, knots)
-    kv = rng.normal(0.0, scale, size=(knots, dims))
-    t = np.arange(T, dtype=np.float64)
-    out = np.empty((T, dims))
-    for d in range(dims):
-        out[:, d] = np.interp(t, kx, kv[:, d])
-    return out
-
-
 def _v(x: float, y: float, z: float) -> np.ndarray:
     return np.array([x, y, z], dtype=np.float64)
 

@@ -1,9 +1,8 @@
 """Paired RGB clips and NTU-format skeletons (one sample = one ``frame_dir``).
 
-Why here and not in a plugin: any method that learns from video *and*
-skeletons of the same recordings (SKI's distillation, pose-guided video models)
-needs the same thing — the skeleton side is exactly :class:`NTUSkeletonDataset`
-(splits, class filtering/remapping, pipelines, synthetic generation), the video
+SKI's dataset (its distillation learns from video *and* skeletons of the same
+recordings): the skeleton side is exactly :class:`~hhir_core.data.ntu.NTUSkeletonDataset`
+(splits, class filtering/remapping, pipelines), the video
 side reads ``<video_dir>/<frame_dir><video_ext>`` with OpenCV. Either side can
 be switched off (``with_video`` / ``with_skeleton``), e.g. so a video-only model
 is evaluated without skeletons, or a skeleton model trains without decoding video.
@@ -12,7 +11,7 @@ Frames are RGB (``frame_mode='rgb'``, default) or a *motion map*
 (``frame_mode='motion'``): per pixel, the absolute difference to the clip's temporal
 median, summed over RGB — TSN's RGB-difference / motion-energy idea. It removes the
 static background and flat clothing colours a small video model from scratch otherwise
-memorises (docs/ski.md, mini tuning log), and keeps 3 channels so any image encoder fits.
+memorises (measured on the SKI mini setting, docs/ski.md), and keeps 3 channels so any image encoder fits.
 
 Sample dict: ``imgs`` float32 ``[T,3,H,W]`` (``(x/255 - mean)/std``),
 ``keypoint`` (after the skeleton pipeline), ``label``, ``frame_dir``, and with
@@ -26,9 +25,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ..errors import DataError
-from .bad_samples import BadSampleError
-from .ntu import NTUSkeletonDataset
+from hhir_core.data.bad_samples import BadSampleError
+from hhir_core.data.ntu import NTUSkeletonDataset
+from hhir_core.errors import DataError
 
 #: CLIP's RGB normalisation, the default for frames.
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -148,7 +147,7 @@ class VideoSkeletonDataset(NTUSkeletonDataset):
         if with_video and not self.video_dir.is_dir():
             raise DataError(
                 f"VideoSkeletonDataset: video folder {self.video_dir} does not exist (for the "
-                "synthetic benchmark set synthetic=dict(..., render=True))")
+                "synthetic benchmark generate it with render=True)")
         self.video_ext = video_ext
         self.num_frames = int(num_frames)
         if frame_size is not None and isinstance(frame_size, int):

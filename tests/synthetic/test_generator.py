@@ -1,4 +1,4 @@
-"""Tests of the synthetic benchmark generator (hhir_core.data.synthetic)."""
+"""Tests of the synthetic benchmark generator (the hhir_synthetic plugin)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hhir_core.errors import ConfigError, HHIRError
-from hhir_core.data import synthetic as syn
+from hhir_synthetic import generator as syn
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(os.environ.get("HHIR_FIXTURES", REPO / ".." / "shared" / "fixtures"))
@@ -136,7 +136,7 @@ def test_idempotent_and_regenerates_on_change(tmp_path):
 
 def _call(args):
     out, n = args
-    from hhir_core.data.synthetic import ensure_synthetic
+    from hhir_synthetic.generator import ensure_synthetic
     p = ensure_synthetic(out, num_samples=n, seed=1, workers=1)
     return json.loads((p / "manifest.json").read_text())["seconds"]
 
@@ -251,7 +251,7 @@ def test_render_files_and_shapes(rendered):
 
 
 def test_masks_align_with_drawn_pixels_and_2d_keypoints(rendered):
-    from hhir_core.data.synthetic_render import person_shades, render_frames
+    from hhir_synthetic.render import person_shades, render_frames
     import cv2
     cfg = syn.SynthConfig(num_samples=24, seed=5, render=True).validate()
     a2 = {x["frame_dir"]: x for x in _load(rendered, "ntu2d.pkl")["annotations"]}
@@ -297,3 +297,30 @@ def test_hhirchat_entries(rendered):
             assert e["label_name"] == names[e["label"]]
             for k in ("p1", "p2", "bg", "video"):
                 assert (rendered / e[k]).is_file() and not Path(e[k]).is_absolute()
+
+
+def test_prepare_data_step_generates_then_the_dataset_reads_it(tmp_path):
+    """A config's ``prepare_data`` runs the plugin's step by registry name; datasets only read."""
+    from mmengine.config import Config
+
+    from hhir_core.data.ntu import NTUSkeletonDataset
+    from hhir_core.engine.runner import prepare_data
+
+    cfg = Config(dict(prepare_data=[dict(type="SyntheticBenchmark", out_dir=str(tmp_path / "p"),
+                                         num_samples=12, seed=0)]))
+    (step,) = prepare_data(cfg)
+    assert step.root == tmp_path / "p" and (step.root / "manifest.json").is_file()
+    ds = NTUSkeletonDataset(ann_file="ntu3d.pkl", data_root=str(step.root), split=None)
+    assert len(ds) == 12
+
+
+
+def test_config_validation_checks_the_prepare_data_step():
+    from mmengine.config import Config
+
+    from hhir_core.config import validate
+
+    with pytest.raises(ConfigError, match="prepare_data.*out_dir"):
+        validate(Config(dict(prepare_data=[dict(type="SyntheticBenchmark", num_samples=4)])))
+    with pytest.raises(ConfigError, match="prepare_data.*SyntheticBenchmak"):
+        validate(Config(dict(prepare_data=[dict(type="SyntheticBenchmak", out_dir="x")])))

@@ -14,7 +14,10 @@ from typing import Sequence
 
 import numpy as np
 
-from hhir_core.data import synthetic_motion as sm
+from hhir_core.errors import DataError
+
+from . import motion as sm
+from .classes import CLASS_TABLE
 
 # limbs drawn as thick lines: (joint a, joint b, body side: -1 left, 0 centre, +1 right)
 _LIMBS = (
@@ -117,7 +120,6 @@ def _write_video(path: Path, frames: np.ndarray, fps: int) -> None:
     T, H, W = frames.shape[:3]
     vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), float(fps), (W, H))
     if not vw.isOpened():
-        from hhir_core.errors import DataError
         raise DataError(f"{path}: OpenCV cannot open an mp4v VideoWriter (opencv-python build without video I/O?)")
     for fr in frames:
         vw.write(fr)
@@ -143,9 +145,7 @@ ONE_WORD_QUESTION = "Describe the activity in one word."
 
 
 def hhirchat_entry(meta: dict, descriptions: list[str]) -> dict:
-    """One HHIRChat record (DESIGN §3): branch clip paths relative to the dataset folder."""
-    from hhir_core.data.synthetic import CLASS_TABLE
-
+    """One HHIRChat record (see docs/synthetic.md): branch clip paths relative to the dataset folder."""
     fd, label = meta["frame_dir"], meta["label"]
     cls = CLASS_TABLE[label]
     answer = "Slapping." if label == 49 and meta.get("info", {}).get("variant") == "slap" else cls.answer

@@ -1,4 +1,4 @@
-"""HHIRChat: the OV-HHIR instruction format (DESIGN §3) and its dataset.
+"""HHIRChat: the OV-HHIR instruction format and its dataset.
 
 Format: a JSON list of records::
 
@@ -107,14 +107,13 @@ class HHIRChatDataset:
     """HHIRChat samples: branch frame tensors, the conversation, label and reference description.
 
     Args:
-        ann_file: HHIRChat JSON.
+        ann_file: HHIRChat JSON; a relative path is taken inside ``data_root`` when that is given.
         data_root: folder the branch paths are relative to (default: the JSON's folder).
         branches: streams used (``("p1", "p2")`` drops the background branch).
         num_frames: frames sampled uniformly per clip (16 in the paper).
         frame_size: ``(h, w)`` the frames are resized to.
         classes: NTU label ids to keep, remapped to ``0..K-1`` in this order (``None``: all, labels kept).
         exclude_classes: label ids dropped (held-out classes for the open-vocabulary protocol).
-        synthetic: ``ensure_synthetic`` kwargs; when given, the synthetic set is generated first.
         source: name of the source dataset for per-source metrics (a record's ``source`` wins).
         max_samples: keep at most this many samples (evenly spaced; small CPU runs).
 
@@ -125,17 +124,10 @@ class HHIRChatDataset:
 
     def __init__(self, ann_file: str, data_root: Optional[str] = None, branches: Sequence[str] = ("p1", "p2", "bg"),
                  num_frames: int = 16, frame_size: Sequence[int] = (64, 64), classes: Optional[Sequence[int]] = None,
-                 exclude_classes: Optional[Sequence[int]] = None, synthetic: Optional[dict] = None,
+                 exclude_classes: Optional[Sequence[int]] = None,
                  source: str = "hhirchat", max_samples: Optional[int] = None, test_mode: bool = False,
                  **unused: Any) -> None:
-        if synthetic:
-            from hhir_core.data.synthetic import ensure_synthetic
-
-            root = ensure_synthetic(**dict(synthetic))
-            ann = Path(ann_file)
-            ann_file = str(ann if ann.is_absolute() and ann.exists() else Path(root) / ann.name)
-            data_root = data_root or str(root)
-        self.ann_file = Path(ann_file)
+        self.ann_file = Path(data_root) / ann_file if data_root else Path(ann_file)
         if not self.ann_file.is_file():
             raise DataError(f"HHIRChat file {self.ann_file} does not exist (build one with tools/data/build_hhirchat.py, "
                             "or run configs/ov_hhir_synthetic_mini.py which generates the synthetic set)")

@@ -29,8 +29,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..errors import DataError
-from ..structures import LAYOUT_JOINTS
+from hhir_core.errors import DataError
+from hhir_core.structures import LAYOUT_JOINTS
 
 logger = logging.getLogger("hhir.data")
 
@@ -86,10 +86,9 @@ class VideoPoseDataset:
     """Videos with 2-D poses (see the module docstring).
 
     Args:
-        ann_file: 2-D pose annotation pickle. With ``synthetic``, a relative name is
-            taken inside the synthetic folder (default ``ntu2d.pkl``).
-        video_dir: folder of the videos (default ``<synthetic>/videos``);
-            ``video_pattern`` maps ``frame_dir`` to a file name.
+        ann_file: 2-D pose annotation pickle.
+        video_dir: folder of the videos; ``video_pattern`` maps ``frame_dir`` to a file name.
+        data_root: when given, relative ``ann_file`` / ``video_dir`` are taken inside it.
         split: split name in the pickle, or ``None`` for every sample.
         classes: keep these labels, remapped to ``0..K-1`` in the given order.
         layout: ``coco`` / ``toyota`` / ``nturgb+d`` (checks the joint count).
@@ -98,8 +97,6 @@ class VideoPoseDataset:
         image_size: crop size S; ``scale_size``: short side before cropping
             (default ``S·256/224``). ``num_crops``: 1 (centre/random) or 3
             (three-crop test along the long side).
-        synthetic: kwargs of ``hhir_core.data.synthetic.ensure_synthetic`` (with
-            ``render=True``); the set is generated on first use.
         missing_hint: appended to missing-data errors (how to get the data).
         annotations: annotation dicts given directly instead of ``ann_file`` (inference on
             one video: ``video_dir`` is its folder, ``video_pattern`` its file name).
@@ -112,15 +109,12 @@ class VideoPoseDataset:
                  scale_size: Optional[int] = None, num_crops: int = 1,
                  video_pattern: str = "{frame_dir}.mp4", test_mode: bool = False,
                  mean: Sequence[float] = CLIP_MEAN, std: Sequence[float] = CLIP_STD,
-                 synthetic: Optional[Dict[str, Any]] = None, seed: int = 0,
+                 data_root: Optional[str] = None, seed: int = 0,
                  missing_hint: str = "", metainfo: Optional[dict] = None,
                  annotations: Optional[List[dict]] = None, **unused: Any) -> None:
-        if synthetic is not None:
-            from .synthetic import ensure_synthetic
-
-            root = Path(ensure_synthetic(**dict(synthetic)))
-            ann_file = str(root / (ann_file or "ntu2d.pkl")) if not (ann_file and Path(ann_file).is_absolute()) else ann_file
-            video_dir = video_dir or str(root / "videos")
+        if data_root is not None:
+            ann_file, video_dir = (None if p is None else str(Path(data_root) / p)
+                                   for p in (ann_file, video_dir))
         if layout not in LAYOUTS:
             raise DataError(f"layout={layout!r} is not one of {sorted(LAYOUTS)}")
         if num_crops not in (1, 3):
@@ -130,7 +124,7 @@ class VideoPoseDataset:
             raise DataError(f"pose annotation file {ann_file!r} does not exist.{hint}")
         if video_dir is None or not Path(video_dir).is_dir():
             raise DataError(f"video folder {video_dir!r} does not exist.{hint}")
-        from .ntu import load_annotation_file
+        from hhir_core.data.ntu import load_annotation_file
 
         data = (dict(split={}, annotations=list(annotations)) if annotations is not None
                 else load_annotation_file(ann_file))
