@@ -36,6 +36,16 @@ from common import (ROOT, Record, bench_env, failed, ratio_record,  # noqa: E402
 BENCH = "llm_ar"
 
 
+def _reference():
+    """tests/reference.py: the slow reference implementations the fast paths are timed against."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hhir_reference", ROOT / "tests" / "reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # ------------------------------------------------------------------ nearest code (child)
 def _nearest_child(method: str, n: int, k: int, d: int, repeats: int) -> None:
     import torch
@@ -46,7 +56,7 @@ def _nearest_child(method: str, n: int, k: int, d: int, repeats: int) -> None:
     g = torch.Generator().manual_seed(0)
     x = pm.exp0(torch.randn(n, d, generator=g) * 0.05)
     codes = pm.exp0(torch.randn(k, d, generator=g) * 0.05)
-    fn = pm.nearest_code if method == "fast" else pm.naive_nearest_code
+    fn = pm.nearest_code if method == "fast" else _reference().naive_nearest_code
     times = []
     with torch.no_grad():
         for _ in range(repeats):
@@ -110,12 +120,13 @@ def bench_predict(quick: bool, num_samples: int, checkpoint: str, batch_size: in
     labels = torch.zeros(len(x), dtype=torch.long)
     out = {}
     # "score_naive": the same log-likelihoods with one full forward per (clip, class name),
-    # i.e. without sharing the prompt's KV cache (CausalLMHead.score_classes_naive)
+    # i.e. without sharing the prompt's KV cache (tests/reference.py)
     for mode in ("score", "generate", "score_naive"):
         model.predict_mode = "generate" if mode == "generate" else "score"
         model.max_new_tokens = 12
         if mode == "score_naive":
-            model.head.score_classes = model.head.score_classes_naive
+            head = model.head
+            model.head.score_classes = lambda *a, **k: _reference().score_classes_naive(head, *a, **k)
         preds, t0 = [], time.perf_counter()
         for i in range(0, len(x), batch_size):
             preds += [p["pred_label"] for p in model.predict(x[i:i + batch_size],

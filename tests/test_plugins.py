@@ -127,3 +127,17 @@ def test_core_import_is_light():
     out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_provenance_records_each_plugins_requirements():
+    """``hhir_requires`` answers reach provenance.json (docs/plugins.md says so)."""
+    from hhir_core.engine.provenance import plugin_requirements
+    from hhir_core.plugins.manager import get_manager
+
+    manager = get_manager()
+    manager.load()
+    if manager.plugins.get("hhir_mmaction") is None or manager.plugins["hhir_mmaction"].status != "ok":
+        pytest.skip("hhir_mmaction is not loaded")
+    requires = plugin_requirements(manager)
+    assert "mmaction2==1.2.0" in requires["hhir_mmaction"]
+    assert "hhir_ski" not in requires  # a plugin without the hook has no entry

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 
 def git_revision(start: Optional[str] = None) -> Dict[str, Any]:
@@ -24,6 +24,17 @@ def git_revision(start: Optional[str] = None) -> Dict[str, Any]:
         return {"commit": rev.stdout.strip(), "dirty": dirty}
     except Exception:
         return {"commit": None}
+
+
+def plugin_requirements(manager: Any) -> Dict[str, List[str]]:
+    """Each loaded plugin's ``hhir_requires()`` answer (what it needs at run time)."""
+    out: Dict[str, List[str]] = {}
+    for impl in manager.pm.hook.hhir_requires.get_hookimpls():
+        try:
+            out[impl.plugin_name] = [str(r) for r in (impl.function() or [])]
+        except Exception as exc:  # provenance never fails a run
+            out[impl.plugin_name] = [f"<hhir_requires failed: {type(exc).__name__}: {exc}>"]
+    return out
 
 
 def collect(cfg: Any, seed: Any = None) -> Dict[str, Any]:
@@ -44,6 +55,7 @@ def collect(cfg: Any, seed: Any = None) -> Dict[str, Any]:
     config_path = (cfg.get("_config_path") if hasattr(cfg, "get") else None) \
         or getattr(cfg, "filename", None)  # the runner's copy drops _config_path
     repo_dir = str(Path(config_path).resolve().parent) if config_path else None
+    requires = plugin_requirements(manager)
     return {
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "argv": sys.argv,
@@ -53,7 +65,8 @@ def collect(cfg: Any, seed: Any = None) -> Dict[str, Any]:
         "seed": seed,
         "git": git_revision(repo_dir),
         "plugins": {n: {"version": i.version, "dist": i.dist, "status": i.status,
-                        "error": i.error} for n, i in manager.plugins.items()},
+                        "error": i.error, "requires": requires.get(n, [])}
+                    for n, i in manager.plugins.items()},
         "packages": versions,
         "python": sys.version.split()[0],
         "platform": platform.platform(),

@@ -19,7 +19,7 @@ _EXPORTS = {
     "apply_lora": "lora",
     "CausalLMHead": "causal_head",
     "TextEncoderHead": "text_encoder",
-    "score_classes": "scoring",
+    "score_candidates": "scoring",
     "sentence_similarity": "sentence_similarity",
     "SentenceSimilarity": "sentence_similarity",
 }

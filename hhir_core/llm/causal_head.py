@@ -21,7 +21,7 @@ from hhir_core.interfaces.language_head import CausalLM
 
 from .loading import ModelSpec, load_causal_lm
 from .lora import apply_lora
-from .prompting import (IGNORE_INDEX, Conversation, Piece, PromptBuilder, PromptLike, SoftTokens,
+from .prompting import (IGNORE_INDEX, Conversation, PromptBuilder, PromptLike, SoftTokens,
                         answer_text, chat_pieces, plain_pieces, prompt_pieces)
 from .scoring import decoder_and_head, score_candidates, score_candidates_trie
 
@@ -301,30 +301,6 @@ class CausalLMHead(nn.Module, CausalLM):
                                     chunk_size or self.score_chunk_size, reduction)
         return score_candidates_trie(self.llm, batch, cands, self.embed_ids, self.prompts.pad_id,
                                      reduction, top_k=top_k)
-
-    @torch.no_grad()
-    def score_classes_naive(self, prompts: Sequence[PromptLike], soft_tokens: Optional[SoftTokens],
-                            class_names: Sequence[str], reduction: str = "sum") -> torch.Tensor:
-        """Reference implementation: one full forward per (prompt, class). For tests/benchmarks."""
-        eos = self.tokenizer.eos_token_id
-        cands = self.candidate_ids(class_names)
-        B, K = len(prompts), len(class_names)
-        out = torch.empty(B, K)
-        for k, ids in enumerate(cands):
-            samples = []
-            for p in prompts:
-                pieces = prompt_pieces(p, eos)
-                pieces.append(Piece(ids=list(ids), train=True))
-                samples.append(pieces)
-            batch = self.prompts.build(samples, soft_tokens, padding_side="left", device=self.device)
-            logp = torch.log_softmax(self.llm(inputs_embeds=batch.inputs_embeds,
-                                              attention_mask=batch.attention_mask,
-                                              position_ids=batch.position_ids).logits.float(), -1)
-            n = len(ids)
-            tgt = batch.labels[:, -n:]  # left padding: candidate tokens are the last n
-            lp = logp[:, -n - 1:-1].gather(-1, tgt.unsqueeze(-1)).squeeze(-1).sum(-1)
-            out[:, k] = lp / n if reduction == "mean" else lp
-        return out
 
     # ------------------------------------------------------------------ export
     def trainable_parameter_names(self) -> List[str]:

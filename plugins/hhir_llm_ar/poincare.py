@@ -6,7 +6,7 @@ computes in float32 (inputs in half precision are up-cast) and clamps norms a
 small margin below the boundary so that ``artanh``/``arcosh`` and their
 gradients stay finite.
 
-Closed forms (DESIGN §3, LLM-AR)::
+Closed forms (LLM-AR paper)::
 
     exp0(v)   = tanh(√c‖v‖) · v / (√c‖v‖)
     log0(y)   = artanh(√c‖y‖) · y / (√c‖y‖)
@@ -134,13 +134,5 @@ def nearest_code(x: Tensor, codes: Tensor, c: float = 1.0, eps: float = BOUNDARY
     return torch.cat(idx_out), torch.cat(dist_out)
 
 
-def naive_nearest_code(x: Tensor, codes: Tensor, c: float = 1.0,
-                       eps: float = BOUNDARY_EPS) -> Tuple[Tensor, Tensor]:
-    """Reference: broadcast ``[N, K, D]`` distances and argmin (tests/benchmarks only)."""
-    d = distance(x.unsqueeze(1), codes.unsqueeze(0), c, eps)
-    best, idx = d.min(dim=-1)
-    return idx, best
-
-
 __all__ = ["BOUNDARY_EPS", "max_norm", "project", "exp0", "log0", "distance",
-           "pairwise_distance", "nearest_code", "naive_nearest_code"]
+           "pairwise_distance", "nearest_code"]

@@ -5,6 +5,7 @@ import torch
 from hhir_core.errors import ConfigError, HHIRError
 from hhir_core.llm import CausalLMHead
 from hhir_core.llm.prompting import IGNORE_INDEX, plain_pieces
+from reference import score_classes_naive
 
 from .conftest import PROMPT
 
@@ -93,7 +94,7 @@ def test_score_classes_equals_naive_and_shares_the_prompt_cache(head):
     chunks = [lens[i:i + 3] for i in range(0, len(lens), 3)]
     assert lens[0] == 1
     assert len(calls) == 1 + sum(max(c) > 1 for c in chunks) < 1 + len(CLASSES)
-    naive = head.score_classes_naive(prompts, {"tokens": soft}, CLASSES)
+    naive = score_classes_naive(head, prompts, {"tokens": soft}, CLASSES)
     assert fast.shape == (3, len(CLASSES))
     assert torch.allclose(fast, naive, atol=1e-4), (fast - naive).abs().max()
     mean = head.score_classes(prompts, {"tokens": soft}, CLASSES, reduction="mean",

@@ -6,6 +6,7 @@ import torch
 
 from hhir_core.errors import ConfigError, DataError
 from hhir_llm_ar.recognizer import LLMARRecognizer, match_class, match_embedding_spread
+from reference import score_classes_naive
 
 X = torch.randn(3, 2, 16, 25, 3)
 Y = torch.tensor([0, 1, 3])
@@ -147,7 +148,7 @@ def test_answer_only_loss_equals_full_logits_loss_and_truncation():
     # scoring with a shared KV cache still equals the naive per-class forward
     names = t.class_names
     s1 = t.head.score_classes(prompts, soft, names)
-    s2 = t.head.score_classes_naive(prompts, soft, names)
+    s2 = score_classes_naive(t.head, prompts, soft, names)
     torch.testing.assert_close(s1, s2, rtol=1e-4, atol=1e-4)
     with pytest.raises(ConfigError, match="llm_layers"):
         LLMARRecognizer.tiny(llm_layers=9)
