@@ -1,4 +1,4 @@
-"""LLM-AR's human-inductive-bias losses on action sentences (DESIGN §3).
+"""LLM-AR's human-inductive-bias losses on action sentences.
 
 * :func:`zipf_loss` — a sentence's sorted, normalised soft token usage should look
   like natural language's rank-frequency law ``q_r ∝ 1/(r + b)^s`` (Zipf, or

@@ -137,7 +137,6 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
         score_top_k: ``'trie'``: the ranks that must be exact (top-1 .. top-k equal
             ``'score'``'s; lower entries hold upper bounds); ``None`` scores every class.
             Several test clips per sample are averaged, so they always score every class.
-        score_reduction: ``'sum'`` or ``'mean'`` (per-token) log-likelihood.
         token_mode: ``'embeds'`` (code vectors spliced into ``inputs_embeds``) or
             ``'vocab'`` (K new vocabulary tokens initialised from the codes). A tokenizer
             without ``code_vectors()`` (``ContinuousTokenizer``, the no-discretisation
@@ -169,7 +168,6 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
                  prompt: str = PROMPT, candidate_prompt: str = CANDIDATE_PROMPT,
                  candidate_in_prompt: bool = False, train_list_size: Optional[int] = None,
                  predict_mode: str = "trie", score_top_k: Optional[int] = 5,
-                 score_reduction: str = "sum",
                  token_mode: str = "embeds", vocab_init: str = "codes",
                  codebook_init: str = "random",
                  mmd_samples: int = 1024, max_new_tokens: int = 16, seed: int = 0,
@@ -178,7 +176,6 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         for key, value, valid in (("train_stage", train_stage, STAGES),
                                   ("predict_mode", predict_mode, ("trie", "score", "generate")),
-                                  ("score_reduction", score_reduction, ("sum", "mean")),
                                   ("token_mode", token_mode, ("embeds", "vocab")),
                                   ("vocab_init", vocab_init, ("codes", "matched")),
                                   ("codebook_init", codebook_init, ("random", "llm"))):
@@ -195,7 +192,7 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
         self.train_list_size = train_list_size
         if score_top_k is not None and int(score_top_k) < 1:
             raise ConfigError(f"model.score_top_k={score_top_k!r}; must be >= 1 or None")
-        self.predict_mode, self.score_reduction = predict_mode, score_reduction
+        self.predict_mode = predict_mode
         self.score_top_k = None if score_top_k is None else int(score_top_k)
         self.max_new_tokens = max_new_tokens
         self._rng = random.Random(seed)
@@ -366,8 +363,7 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
         texts: Optional[List[str]] = None
         if self.predict_mode in ("trie", "score"):
             top_k = self.score_top_k if self.predict_mode == "trie" and clips == 1 else None
-            scores = self.head.score_classes(prompts, soft, names, reduction=self.score_reduction,
-                                             top_k=top_k).float().cpu()
+            scores = self.head.score_classes(prompts, soft, names, top_k=top_k).float().cpu()
             scores = scores.view(b, clips, -1).mean(1)
         else:
             texts = self.head.generate(prompts, soft, max_new_tokens=self.max_new_tokens)

@@ -27,33 +27,10 @@ from hhir_core.structures import TokenizerOutput
 from . import bias_losses as bl
 from .vq import EuclideanQuantizer, HyperbolicQuantizer, TemporalConvDecoder, TemporalConvEncoder
 
-#: DESIGN §3: reconstruction 1, embedding α = 0.02, commitment β = 0.2; bias losses on
-#: (Zipf and context 1; MMD 0.1 — at 1 it collapsed the codebook, see docs/llm_ar.md)
+#: the paper's weights: reconstruction 1, embedding α = 0.02, commitment β = 0.2; bias losses on
+#: (Zipf and context 1; MMD 0.1 — at 1 it collapsed the codebook on the mini setting)
 DEFAULT_LOSS_WEIGHTS = dict(recon=1.0, embedding=0.02, commitment=0.2,
                             zipf=1.0, context=1.0, mmd=0.1)
-#: ``latent_norm``: ``'batch'`` standardises each latent channel, ``'none'`` keeps raw latents
-LATENT_NORMS = ("batch", "none")
-
-
-class _LatentStandardiser(nn.Module):
-    """Per-channel standardisation of ``[B, D, L]`` latents (running statistics at eval),
-    scaled by ``1/sqrt(D)`` so a latent's expected norm is 1 (inside the Poincaré ball).
-
-    Why: the conv encoder's raw latents share one dominant direction (ReLU features plus a
-    bias: mean pairwise cosine ≈ 0.98 on the mini setting), so every code looks alike to the
-    LLM after its RMSNorm; centred latents spread the codebook over directions. Off by
-    default: with vocabulary tokens it cost the mini setting 10 points (docs/llm_ar.md).
-    """
-
-    def __init__(self, dim: int) -> None:
-        super().__init__()
-        self.norm = nn.BatchNorm1d(dim, affine=False)
-        self.scale = dim ** -0.5
-
-    def forward(self, z: Tensor) -> Tensor:
-        return self.norm(z) * self.scale
-
-
 class _SkeletonAutoencoderTokenizer(nn.Module, SkeletonTokenizer):
     """Shared encoder/decoder, input handling and loss bookkeeping."""
 
@@ -66,11 +43,7 @@ class _SkeletonAutoencoderTokenizer(nn.Module, SkeletonTokenizer):
                  zipf: Optional[Dict[str, Any]] = None,
                  gumbel_tau: float = 1.0,
                  mmd: Optional[Dict[str, Any]] = None,
-                 codebook_init_std: float = 0.02,
-                 latent_scale: float = 1.0,
-                 latent_norm: str = "none",
-                 codebook_upkeep: Optional[Dict[str, Any]] = None,
-                 bias_loss_warmup: int = 0) -> None:
+                 latent_scale: float = 1.0) -> None:
         nn.Module.__init__(self)
         if llm_dim is None:
             raise ConfigError("tokenizer.llm_dim is None: inside LLMARRecognizer it follows the "
@@ -99,30 +72,21 @@ class _SkeletonAutoencoderTokenizer(nn.Module, SkeletonTokenizer):
         #: the encoder output is multiplied by this before quantisation (keeps exp0 off the
         #: flat part of tanh at init for wide latents)
         self.latent_scale = latent_scale
-        if bias_loss_warmup < 0:
-            raise ConfigError(f"tokenizer.bias_loss_warmup must be ≥ 0, got {bias_loss_warmup}")
-        #: the bias losses (Zipf, context, MMD) ramp in linearly over this many training
-        #: batches; see :meth:`bias_loss_factor`
-        self.bias_loss_warmup = int(bias_loss_warmup)
-        self.register_buffer("train_batches", torch.zeros((), dtype=torch.long))
-        if latent_norm not in LATENT_NORMS:
-            raise ConfigError(f"tokenizer.latent_norm={latent_norm!r}; valid: {', '.join(LATENT_NORMS)}")
         self.encoder = TemporalConvEncoder(in_channels, llm_dim, hidden, depth)
-        self.latent_norm = _LatentStandardiser(llm_dim) if latent_norm == "batch" \
-            else nn.Identity()
         self.decoder = TemporalConvDecoder(llm_dim, in_channels, hidden, depth)
-        upkeep = {**dict(data_init=True, reset_interval=20, reset_threshold=0.03),
-                  **dict(codebook_upkeep or {})}
-        self.quantizer = self._make_quantizer(num_codes, llm_dim, curvature, codebook_init_std,
-                                              upkeep)
+        self.quantizer = self._make_quantizer(num_codes, llm_dim, curvature)
         # sample of the frozen LLM's input embeddings for the MMD loss (set by the recognizer;
         # not saved: it is re-drawn deterministically from the LLM)
         self.register_buffer("mmd_reference", torch.zeros(0, llm_dim), persistent=False)
 
     # -- construction hooks ---------------------------------------------------
-    def _make_quantizer(self, num_codes: int, dim: int, curvature: float, init_std: float,
-                        upkeep: Dict[str, Any]):
+    def _make_quantizer(self, num_codes: int, dim: int, curvature: float) -> nn.Module:
         raise NotImplementedError
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # checkpoints written before the bias-loss ramp was removed carry its batch counter
+        state_dict.pop(prefix + "train_batches", None)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     @property
     def llm_dim(self) -> int:
@@ -167,7 +131,7 @@ class _SkeletonAutoencoderTokenizer(nn.Module, SkeletonTokenizer):
         pad = (-t) % 4
         if pad:  # replicate the last frame so T is a multiple of 4
             x = torch.cat([x, x[:, -1:].expand(-1, pad, -1)], dim=1)
-        z = self.latent_norm(self.encoder(x.transpose(1, 2))).transpose(1, 2) * self.latent_scale
+        z = self.encoder(x.transpose(1, 2)).transpose(1, 2) * self.latent_scale
         return z, x, t
 
     def decode(self, z: Tensor, length: Optional[int] = None) -> Tensor:
@@ -178,30 +142,10 @@ class _SkeletonAutoencoderTokenizer(nn.Module, SkeletonTokenizer):
     def active_losses(self) -> Dict[str, float]:
         return {k: w for k, w in self.loss_weights.items() if w}
 
-    def bias_loss_factor(self) -> float:
-        """Multiplier ``min(1, batches / bias_loss_warmup)`` of the bias losses.
-
-        Why: the Zipf and context losses act on *soft* (Gumbel-softmax) counts, and
-        a flat assignment (every latent equally far from every code) already pairs
-        every code with its partner. So while a random encoder's latents sit on
-        ``exp0``'s flat part, these losses hold them together and the reconstruction
-        stalls at the mean pose for longer. Ramping them in shortens that stall;
-        ``latent_scale`` removes its cause, and the mini config uses that instead
-        (docs/llm_ar.md, fourth-session log).
-        """
-        if not self.bias_loss_warmup:
-            return 1.0
-        return min(1.0, int(self.train_batches) / self.bias_loss_warmup)
-
-    def _count_training_batch(self, compute_losses: bool) -> None:
-        if self.training and compute_losses:
-            self.train_batches += 1
-
     # -- forward ----------------------------------------------------------------
     def forward(self, x: Tensor, compute_losses: bool = True, **extra: Any) -> TokenizerOutput:
         """Tokenize ``x``; with ``compute_losses`` also reconstruct and return weighted losses."""
         z, xin, t = self.encode(x)
-        self._count_training_batch(compute_losses)
         b, length, d = z.shape
         qz = self.quantizer(z.reshape(b * length, d))
         embeds = qz.codes.reshape(b, length, d)
@@ -218,17 +162,16 @@ class _SkeletonAutoencoderTokenizer(nn.Module, SkeletonTokenizer):
                 losses["loss_embedding"] = w["embedding"] * qz.embedding_loss
             if w["commitment"]:
                 losses["loss_commitment"] = w["commitment"] * qz.commitment_loss
-            ramp = self.bias_loss_factor()
             if w["zipf"] or w["context"]:
                 assign = bl.soft_assignments(qz.neg_dist, self.gumbel_tau, gumbel=self.training)
                 counts = bl.soft_counts(assign.reshape(b, length, -1))
                 if w["zipf"]:
-                    losses["loss_zipf"] = ramp * w["zipf"] * bl.zipf_loss(
+                    losses["loss_zipf"] = w["zipf"] * bl.zipf_loss(
                         counts, self.zipf_cfg["s"], self.zipf_cfg["offset"], self.zipf_cfg["top"])
                 if w["context"]:
-                    losses["loss_context"] = ramp * w["context"] * bl.context_loss(counts, length)
+                    losses["loss_context"] = w["context"] * bl.context_loss(counts, length)
             if w["mmd"]:
-                losses["loss_mmd"] = ramp * w["mmd"] * self._mmd()
+                losses["loss_mmd"] = w["mmd"] * self._mmd()
         return TokenizerOutput(embeds=embeds, ids=ids, losses=losses, extras=extras)
 
     def _mmd(self) -> Tensor:
@@ -278,15 +221,15 @@ class _VQTokenizer(_SkeletonAutoencoderTokenizer):
 class HyperbolicVQTokenizer(_VQTokenizer):
     """The paper's tokenizer: Poincaré-ball codebook (curvature ``curvature``)."""
 
-    def _make_quantizer(self, num_codes, dim, curvature, init_std, upkeep):
-        return HyperbolicQuantizer(num_codes, dim, curvature, init_std, **upkeep)
+    def _make_quantizer(self, num_codes, dim, curvature):
+        return HyperbolicQuantizer(num_codes, dim, curvature)
 
 
 class EuclideanVQTokenizer(_VQTokenizer):
     """Ablation: Euclidean codebook (``curvature`` is ignored)."""
 
-    def _make_quantizer(self, num_codes, dim, curvature, init_std, upkeep):
-        return EuclideanQuantizer(num_codes, dim, init_std, **upkeep)
+    def _make_quantizer(self, num_codes, dim, curvature):
+        return EuclideanQuantizer(num_codes, dim)
 
 
 class _Identity(nn.Module):
@@ -311,7 +254,7 @@ class ContinuousTokenizer(_SkeletonAutoencoderTokenizer):
 
     has_codebook = False
 
-    def _make_quantizer(self, num_codes, dim, curvature, init_std, upkeep):
+    def _make_quantizer(self, num_codes, dim, curvature):
         return _Identity()
 
     def active_losses(self) -> Dict[str, float]:
@@ -319,7 +262,6 @@ class ContinuousTokenizer(_SkeletonAutoencoderTokenizer):
 
     def forward(self, x: Tensor, compute_losses: bool = True, **extra: Any) -> TokenizerOutput:
         z, xin, t = self.encode(x)
-        self._count_training_batch(compute_losses)
         losses: Dict[str, Tensor] = {}
         extras: Dict[str, Any] = {}
         if compute_losses:
@@ -335,7 +277,7 @@ class ContinuousTokenizer(_SkeletonAutoencoderTokenizer):
                 flat = z.reshape(-1, z.shape[-1])
                 flat = flat[torch.randperm(flat.shape[0], device=flat.device)[:512]]
                 ref = self.mmd_reference
-                losses["loss_mmd"] = self.bias_loss_factor() * w["mmd"] * bl.gaussian_mmd(
+                losses["loss_mmd"] = w["mmd"] * bl.gaussian_mmd(
                     flat, ref, self._mmd_bandwidths, self._mmd_yy.to(ref.device))
         return TokenizerOutput(embeds=z, ids=None, losses=losses, extras=extras)
 

@@ -147,7 +147,7 @@ class _Quantizer(nn.Module):
 
 
 class HyperbolicQuantizer(_Quantizer):
-    """Nearest code on the Poincaré ball of curvature ``-c`` (DESIGN §3).
+    """Nearest code on the Poincaré ball of curvature ``-c``.
 
     Latents ``z`` go through ``exp0``; the nearest ball code by geodesic distance
     is found without materialising ``[N, K, D]``; the straight-through estimator

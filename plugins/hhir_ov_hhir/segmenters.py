@@ -24,6 +24,17 @@ from hhir_core.structures import PersonTracks, VideoClip
 
 from .tracking import assign_identity_pixels, group_by_comotion, track_boxes
 
+#: per-channel difference to the temporal-median background that marks a moving pixel
+#: (also the colour scale of the blobs-mode decisions)
+DIFF_THRESHOLD = 24.0
+#: HOG mode: detector every n-th frame (tracks carry over), GrabCut iterations per frame,
+#: minimum SVM score of a detection, and the shorter working side from which HOG is used
+DETECT_EVERY, GRABCUT_ITERS, HOG_MIN_SCORE, HOG_MIN_SIDE = 2, 2, 0.3, 200
+#: blobs mode: k-means colour prototypes for people / scene, and the fraction of the frame
+#: width within which person prototypes that move together are one person
+PERSON_PROTOS, BG_PROTOS, MERGE_FRAC = 8, 16, 0.12
+
+
 
 def synthetic_two_person_clip(T: int = 8, size: int = 96, seed: int = 0) -> Tuple[VideoClip, np.ndarray]:
     """A tiny clip of two moving flat-coloured figures over texture, with true masks ``[2,T,H,W]``.
@@ -58,34 +69,13 @@ class OpenCVPersonSegmenter(Segmenter):
 
     Args:
         work_width: frames are processed at this width (masks are returned at full size).
-        detector: ``"hog"``, ``"blobs"`` or ``"auto"`` (HOG when the working frame's
-            shorter side is at least ``hog_min_side`` px, else blobs).
-        diff_threshold: per-channel difference to the temporal-median background that
-            marks a pixel as moving (also the colour scale of the blobs-mode decisions).
-        detect_every: run the HOG detector on every n-th frame (tracks carry over).
-        grabcut_iters: GrabCut iterations per frame (HOG mode).
-        hog_min_score: minimum HOG SVM score of a detection.
-        person_protos, bg_protos: colour prototypes (k-means centres) for people / scene (blobs).
-        merge_frac: blobs mode; person-colour prototypes whose pixels stay on average
-            closer than this fraction of the frame width are one person.
+
+    The detector mode follows the frame size: HOG when the working frame's shorter side
+    is at least :data:`HOG_MIN_SIDE` px (camera footage), blobs below (small renders).
     """
 
-    def __init__(self, work_width: int = 480, detector: str = "auto", diff_threshold: float = 24.0,
-                 detect_every: int = 2, grabcut_iters: int = 2, hog_min_side: int = 200,
-                 hog_min_score: float = 0.3, person_protos: int = 8, bg_protos: int = 16,
-                 merge_frac: float = 0.12) -> None:
-        if detector not in ("auto", "hog", "blobs"):
-            raise ValueError(f"detector must be auto|hog|blobs, got {detector!r}")
+    def __init__(self, work_width: int = 480) -> None:
         self.work_width = int(work_width)
-        self.detector = detector
-        self.diff_threshold = float(diff_threshold)
-        self.detect_every = max(1, int(detect_every))
-        self.grabcut_iters = int(grabcut_iters)
-        self.hog_min_side = int(hog_min_side)
-        self.hog_min_score = float(hog_min_score)
-        self.person_protos = int(person_protos)
-        self.bg_protos = int(bg_protos)
-        self.merge_frac = float(merge_frac)
 
     @classmethod
     def tiny(cls, **overrides: Any) -> "OpenCVPersonSegmenter":
@@ -105,7 +95,7 @@ class OpenCVPersonSegmenter(Segmenter):
         f = small.astype(np.float32)
         idx = np.linspace(0, len(f) - 1, min(len(f), 48)).round().astype(int)
         bg = np.median(f[idx], axis=0)
-        moving = np.abs(f - bg[None]).max(-1) > self.diff_threshold
+        moving = np.abs(f - bg[None]).max(-1) > DIFF_THRESHOLD
         return bg, np.stack([_drop_specks(m, 3) for m in moving])
 
     def _colour_models(self, small: np.ndarray, bg: np.ndarray, moving: np.ndarray
@@ -136,22 +126,22 @@ class OpenCVPersonSegmenter(Segmenter):
         if far.sum() < 8:
             return None
         f = small.astype(np.float32)
-        scene = _kmeans(bg[far], self.bg_protos)
+        scene = _kmeans(bg[far], BG_PROTOS)
         ts, ys, xs = np.nonzero(moving)
         cur, med = f[ts, ys, xs], bg[ys, xs]
         d_cur, d_med = _nearest(cur, scene)[0], _nearest(med, scene)[0]
-        lo, hi = self.diff_threshold ** 2, (2 * self.diff_threshold) ** 2
+        lo, hi = DIFF_THRESHOLD ** 2, (2 * DIFF_THRESHOLD) ** 2
         confident = (np.minimum(d_cur, d_med) < lo) & (np.maximum(d_cur, d_med) > hi)
         if confident.sum() < 16:
             return None
         cur_is_person = (d_cur >= d_med)[:, None]
-        person = _kmeans(np.where(cur_is_person, cur, med)[confident], self.person_protos)
-        other = [_kmeans(np.where(cur_is_person, med, cur)[confident], self.person_protos)]
+        person = _kmeans(np.where(cur_is_person, cur, med)[confident], PERSON_PROTOS)
+        other = [_kmeans(np.where(cur_is_person, med, cur)[confident], PERSON_PROTOS)]
         still = bg[near & ~ever.astype(bool)]
         if len(still):
-            still = still[_nearest(still, person)[0] > (1.5 * self.diff_threshold) ** 2]
+            still = still[_nearest(still, person)[0] > (1.5 * DIFF_THRESHOLD) ** 2]
             if len(still) >= 16:
-                other.append(_kmeans(still, self.person_protos))
+                other.append(_kmeans(still, PERSON_PROTOS))
         return person, np.concatenate([scene] + other), near
 
     def _classify(self, small: np.ndarray, person: np.ndarray, scene: np.ndarray, near: np.ndarray
@@ -189,7 +179,7 @@ class OpenCVPersonSegmenter(Segmenter):
             return out
         person, scene, near = models
         labels = self._classify(small, person, scene, near)
-        groups = group_by_comotion(labels, len(person), P, moving, self.merge_frac * w)
+        groups = group_by_comotion(labels, len(person), P, moving, MERGE_FRAC * w)
         for p, g in enumerate(groups):
             out[p] = np.isin(labels, g)
         return out
@@ -201,12 +191,12 @@ class OpenCVPersonSegmenter(Segmenter):
         hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
         out: List[np.ndarray] = []
         for t, f in enumerate(small_bgr):
-            if t % self.detect_every:
+            if t % DETECT_EVERY:
                 out.append(np.zeros((0, 4), np.float32))
                 continue
             rects, weights = hog.detectMultiScale(f, winStride=(8, 8), padding=(8, 8), scale=1.05)
             weights = np.ravel(weights) if len(rects) else np.zeros(0)
-            keep = [r for r, w in zip(rects, weights) if w >= self.hog_min_score]
+            keep = [r for r, w in zip(rects, weights) if w >= HOG_MIN_SCORE]
             out.append(np.array([[x, y, x + w, y + h] for x, y, w, h in keep], np.float32).reshape(-1, 4))
         return out
 
@@ -233,7 +223,7 @@ class OpenCVPersonSegmenter(Segmenter):
             return fg
         bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
         try:
-            cv2.grabCut(roi, gc, None, bgd, fgd, self.grabcut_iters, cv2.GC_INIT_WITH_MASK)
+            cv2.grabCut(roi, gc, None, bgd, fgd, GRABCUT_ITERS, cv2.GC_INIT_WITH_MASK)
         except cv2.error:
             return fg
         fg[y1:y2, x1:x2] = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
@@ -286,9 +276,7 @@ class OpenCVPersonSegmenter(Segmenter):
         w, h = max(1, int(round(W * scale))), max(1, int(round(H * scale)))
         small = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f in frames]) \
             if scale < 1 else frames.copy()
-        mode = self.detector
-        if mode == "auto":
-            mode = "hog" if min(h, w) >= self.hog_min_side else "blobs"
+        mode = "hog" if min(h, w) >= HOG_MIN_SIDE else "blobs"
         if mode == "hog":
             small_bgr = small[..., ::-1].copy()
             dets = self._hog_boxes(small_bgr)

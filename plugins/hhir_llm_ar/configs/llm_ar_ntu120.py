@@ -72,11 +72,7 @@ model = dict(
     tokenizer=dict(type='HyperbolicVQTokenizer', in_channels=in_channels, llm_dim=embed_dim,
                    num_codes=num_codes, curvature=curvature, hidden=512, depth=2,
                    loss_weights=loss_weights, zipf=dict(s=1.0, offset=0.0), gumbel_tau=1.0,
-                   mmd=dict(num_samples=2048),
-                   # as in the paper, raw encoder latents are quantised. latent_norm='batch'
-                   # (per-channel standardisation, our option) cost the mini setting 10 points
-                   # (58.7 vs 68.0 % top-1 with vocabulary tokens; docs/llm_ar.md).
-                   latent_norm='none'),
+                   mmd=dict(num_samples=2048)),   # as in the paper, raw latents are quantised
     llm=dict(model=llm_name, lora=lora, dtype='bfloat16', gradient_checkpointing=True),
     prompt='Given a sequence of action tokens <tokens>, please predict the corresponding action.',
     # class-name log-likelihood, exact top-5 by a search over the class names' token trie;
