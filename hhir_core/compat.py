@@ -1,4 +1,4 @@
-"""Contained fixes for known third-party breakages (DESIGN §6), one function each.
+"""Contained fixes for known third-party breakages (docs/architecture.md, "Install recipe"), one function each.
 
 Every fix is idempotent and has a test in ``tests/test_compat.py``:
 
@@ -29,7 +29,7 @@ _SAFE_DONE = False
 
 
 def import_mmaction_models() -> types.ModuleType:
-    """Import ``mmaction.models`` with the DESIGN §6 work-arounds applied."""
+    """Import ``mmaction.models`` with the work-arounds of docs/architecture.md ("Install recipe") applied."""
     if "mmaction.models" in sys.modules:
         return sys.modules["mmaction.models"]
     dependency = importlib.import_module("mmaction.utils.dependency")

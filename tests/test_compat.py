@@ -1,4 +1,4 @@
-"""Each DESIGN §6 work-around, checked against the real libraries."""
+"""Each third-party work-around of hhir_core/compat.py (docs/architecture.md), checked against the real libraries."""
 from __future__ import annotations
 
 import io

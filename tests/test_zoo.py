@@ -9,7 +9,7 @@ from helpers import PYTHON, REPO
 
 from hhir_core.zoo import as_percent, collect_zoo, render_markdown
 
-# DESIGN §3: reported top-1 of the paper-faithful configs
+# the papers' reported top-1 of the paper-faithful configs
 PAPER_TOP1 = {
     "llm_ar_ntu120": 88.7, "llm_ar_ntu120_xset": 91.5,
     "ski_vificlip_ntu60_55_5": 82.2, "ski_vificlip_ntu60_48_12": 52.0,

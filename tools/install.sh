@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv with everything hhir needs (DESIGN §6). Idempotent: re-running only
+# Create .venv with everything hhir needs (docs/architecture.md, "Install recipe"). Idempotent: re-running only
 # installs what is missing. Offline except for the package registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -11,7 +11,7 @@ Input ``[B,M,T,V,C]`` (the NTU dataset's collated ``keypoint``); the backbone gi
 ``pool()`` (mean over tokens) then equals mmaction2's GCNHead global average pooling,
 so the baseline recognizer reproduces mmaction2's ST-GCN. mmaction2 is imported only
 when an encoder is built, through :func:`hhir_core.compat.import_mmaction_models`
-(which applies the DESIGN §6 work-arounds).
+(which applies the work-arounds listed in docs/architecture.md).
 """
 from __future__ import annotations
 

@@ -261,7 +261,7 @@ class MMPoseSource(PoseSource):
     """mmpose top-down inferencer (e.g. HRNet-W32 COCO, the PeVL paper's estimator).
 
     Optional extra: mmpose needs full mmcv with compiled ops, torchvision and
-    mmdet (see docs/pevl.md and DESIGN §6); constructing it without mmpose
+    mmdet (see docs/pevl.md and docs/architecture.md); constructing it without mmpose
     raises :class:`PluginError` with that hint.
     """
 

@@ -1,4 +1,4 @@
-"""Label prompts of PeVL: "{label}, a video of {coarse} action" (DESIGN §3).
+"""Label prompts of PeVL: "{label}, a video of {coarse} action".
 
 Class lists come from a Python list, a ``.txt`` file (one name per line) or a
 ``.json`` list (strings, lists of words as in Diving48's vocabulary, or dicts with ``name`` and optionally ``label``,

@@ -1,4 +1,4 @@
-"""SGMC: semantic-guided multi-level contrast of PeVL (DESIGN §3).
+"""SGMC: semantic-guided multi-level contrast of PeVL.
 
 Similarities between B videos and K texts (all ``[B,K]``):
 

@@ -1,4 +1,4 @@
-"""UCMR: the unified cross-modality refinement block of PeVL (DESIGN §3).
+"""UCMR: the unified cross-modality refinement block of PeVL.
 
 * :class:`P2VAttention` (pose → video): inside one frame, video tokens attend
   only to the patches that contain joints, with logits scaled by the weighted

@@ -40,7 +40,7 @@ model = dict(
     classes=classes,
     # latents × 0.4 before exp0: the random encoder's latents have norm ~1.8, where
     # tanh is flat and the ball points barely move, and stage 1 sat at the mean pose
-    # for 200-450 iterations; scaled (norm ~0.7) it learns from the start (docs/llm_ar.md)
+    # for 200-450 iterations; scaled (norm ~0.7) it learns from the start
     tokenizer=dict(llm_dim=None, hidden=128, depth=1, mmd=dict(num_samples=512),
                    latent_scale=0.4),
     llm=dict(model='smollm2', dtype='float32', gradient_checkpointing=False),
@@ -49,12 +49,12 @@ model = dict(
     # the paper's option of K new vocabulary tokens initialised from the codes, trainable,
     # instead of splicing the frozen code vectors: with 8 LLM blocks and 400 steps the
     # spliced vectors underfit (train ~ val ~ 47 %), the trainable code embeddings fit
-    # (68 % val; docs/llm_ar.md). The no-discretisation ablation has no codes and
+    # (68 % val). The no-discretisation ablation has no codes and
     # splices its latents (the recognizer says so in a warning).
     token_mode='vocab',
     # ...started from the code vectors moved to the centre and spread of the LLM's word
     # embeddings: the raw codes sit in a tight cone (pairwise cosine ~0.98) and start as
-    # near-identical tokens. +0.5 to +3.6 top-1 on three paired stage-2 runs (docs/llm_ar.md)
+    # near-identical tokens. +0.5 to +3.6 top-1 on three paired stage-2 runs
     vocab_init='matched',
 )
 train_dataloader = dict(

@@ -1,5 +1,5 @@
 # OV-HHIR (open-vocabulary human-human interaction recognition), paper-faithful settings
-# (DESIGN §3): three branches (person 1, person 2, background) from Track-Anything-style
+#: three branches (person 1, person 2, background) from Track-Anything-style
 # masks; frozen per-frame encoders (ViTPose backbone for persons, ViT for the background);
 # frame position embeddings; one Video Q-Former (BLIP-2, 32 learnable queries) per branch;
 # a linear layer into LLaMA-2-13B-chat (frozen); cross-entropy on the answers; 16 frames.

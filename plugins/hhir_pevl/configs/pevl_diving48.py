@@ -1,4 +1,4 @@
-# PeVL on Diving48 (paper-faithful, DESIGN §3): CLIP ViT-B/16 with bottleneck adapters and
+# PeVL on Diving48 (paper-faithful): CLIP ViT-B/16 with bottleneck adapters and
 # UCMR, a pose encoder on 2-D COCO-17 poses, CLIP text encoder, SGMC + guided loss.
 #   16 video frames, 48 pose frames, AdamW lr 8e-6, weight decay 0.05, 50 epochs,
 #   3 warm-up epochs, cosine schedule, lambda_R = 0.1.
@@ -23,7 +23,7 @@ image_size = 224
 layout = 'coco'
 num_joints = 17
 num_persons = 1
-batch_size = 32          # not stated in DESIGN; a common CLIP-video batch
+batch_size = 32          # not stated in the paper; a common CLIP-video batch
 clip_model = 'openai/clip-vit-base-patch16'
 class_names = ann_root + '/Diving48_vocab.json'
 coarse_types = None      # Diving48 has a single coarse type; prompts use the label alone

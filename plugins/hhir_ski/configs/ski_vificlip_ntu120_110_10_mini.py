@@ -67,7 +67,7 @@ model = dict(
     # the stage-1 teacher down to the untrained student within ~30 steps (measured:
     # teacher CE 1.4 -> 2.9 = chance); mode='online' is one --cfg-options away.
     #
-    # Distillation: feature-level KD of the teacher's text-space embedding (DESIGN §3 SKI's
+    # Distillation: feature-level KD of the teacher's text-space embedding (SKI's
     # "feature-level KD", direct: both embeddings are already 384-d MiniLM space) instead of the
     # paper's logit MSE. Why, in this CPU setting only (the paper configs keep logit SCD, online,
     # alpha as written): the logits over the 18 *seen* classes constrain only the student's

@@ -6,4 +6,4 @@ _base_ = ['../llm_ar_ntu120.py']
 model = dict(tokenizer=dict(type='ContinuousTokenizer'))
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md).
-metadata = dict(reported=dict(_delete_=True))  # DESIGN §3 gives no per-ablation numbers
+metadata = dict(reported=dict(_delete_=True))  # the paper gives no per-ablation numbers

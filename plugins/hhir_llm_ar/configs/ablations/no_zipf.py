@@ -4,4 +4,4 @@ _base_ = ['../llm_ar_ntu120.py']
 model = dict(tokenizer=dict(loss_weights=dict(zipf=0.0)))
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md).
-metadata = dict(reported=dict(_delete_=True))  # DESIGN §3 gives no per-ablation numbers
+metadata = dict(reported=dict(_delete_=True))  # the paper gives no per-ablation numbers

@@ -1,4 +1,4 @@
-# PeVL ablation (DESIGN §3): full fine-tuning of the CLIP video encoder instead of frozen weights + adapters
+# PeVL ablation: full fine-tuning of the CLIP video encoder instead of frozen weights + adapters
 # Inherits configs/pevl_synthetic_mini.py and changes one thing. On real data apply the same
 # key to a paper config, e.g. --cfg-options model.video_encoder.freeze=False
 _base_ = ['../pevl_synthetic_mini.py']
@@ -6,4 +6,4 @@ _base_ = ['../pevl_synthetic_mini.py']
 model = dict(video_encoder=dict(freeze=False))
 
 # Model-zoo metadata: the paper's numbers (inherited) are shown beside the numbers measured here.
-metadata = dict(reported=dict(_delete_=True))  # no number for this variant in DESIGN §3
+metadata = dict(reported=dict(_delete_=True))  # the paper reports no number for this variant

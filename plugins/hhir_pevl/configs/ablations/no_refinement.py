@@ -1,4 +1,4 @@
-# PeVL ablation (DESIGN §3): without the refinement (NT-Xent) supervision (paper 91.0)
+# PeVL ablation: without the refinement (NT-Xent) supervision (paper 91.0)
 # Inherits configs/pevl_synthetic_mini.py and changes one thing. On real data apply the same
 # key to a paper config, e.g. --cfg-options model.use_refinement=False
 _base_ = ['../pevl_synthetic_mini.py']

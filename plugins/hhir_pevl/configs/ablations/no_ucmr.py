@@ -1,4 +1,4 @@
-# PeVL ablation (DESIGN §3): without UCMR (no P2V, no V2P, no refinement loss; paper Diving48 88.9)
+# PeVL ablation: without UCMR (no P2V, no V2P, no refinement loss; paper Diving48 88.9)
 # Inherits configs/pevl_synthetic_mini.py and changes one thing. On real data apply the same
 # key to a paper config, e.g. --cfg-options model.use_ucmr=False
 _base_ = ['../pevl_synthetic_mini.py']

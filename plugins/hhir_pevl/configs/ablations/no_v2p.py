@@ -1,4 +1,4 @@
-# PeVL ablation (DESIGN §3): without V2P (paper 90.4)
+# PeVL ablation: without V2P (paper 90.4)
 # Inherits configs/pevl_synthetic_mini.py and changes one thing. On real data apply the same
 # key to a paper config, e.g. --cfg-options model.use_v2p=False
 _base_ = ['../pevl_synthetic_mini.py']

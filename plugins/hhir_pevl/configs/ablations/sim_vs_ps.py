@@ -1,4 +1,4 @@
-# PeVL ablation (DESIGN §3): similarity subset S = mean of vs + ps (SGMC ablation)
+# PeVL ablation: similarity subset S = mean of vs + ps (SGMC ablation)
 # Inherits configs/pevl_synthetic_mini.py and changes one thing. On real data apply the same
 # key to a paper config, e.g. --cfg-options "model.similarities=('vs', 'ps')"
 _base_ = ['../pevl_synthetic_mini.py']
@@ -6,4 +6,4 @@ _base_ = ['../pevl_synthetic_mini.py']
 model = dict(similarities=('vs', 'ps'))
 
 # Model-zoo metadata: the paper's numbers (inherited) are shown beside the numbers measured here.
-metadata = dict(reported=dict(_delete_=True))  # no number for this variant in DESIGN §3
+metadata = dict(reported=dict(_delete_=True))  # the paper reports no number for this variant

@@ -1,4 +1,4 @@
-# PeVL ablation (DESIGN §3): vanilla contrastive-KL loss instead of the semantic-content-guided loss (paper 91.4)
+# PeVL ablation: vanilla contrastive-KL loss instead of the semantic-content-guided loss (paper 91.4)
 # Inherits configs/pevl_synthetic_mini.py and changes one thing. On real data apply the same
 # key to a paper config, e.g. --cfg-options model.guided_loss=False
 _base_ = ['../pevl_synthetic_mini.py']
