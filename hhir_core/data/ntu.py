@@ -554,7 +554,13 @@ class NTUSkeleton2DDataset(NTUSkeletonDataset):
 
 
 def build_pipeline(pipeline: Sequence[Union[dict, Callable]]) -> Callable:
-    """Compose transforms given as registry configs (role ``transform``) or callables."""
+    """mmengine's ``Compose`` of transforms given as registry configs (role ``transform``) or callables.
+
+    The configs are built through hhir's registry (lazy plugin entries, helpful misses), so
+    this works without mmengine's default scope being set.
+    """
+    from mmengine.dataset import Compose
+
     from ..plugins.manager import get_manager
     from ..registry import build
 
@@ -568,20 +574,3 @@ def build_pipeline(pipeline: Sequence[Union[dict, Callable]]) -> Callable:
         else:
             raise DataError(f"pipeline step {t!r} is neither a config dict nor callable")
     return Compose(steps)
-
-
-class Compose:
-    """Apply transforms in order; a ``None`` result stops (mmengine convention)."""
-
-    def __init__(self, steps: List[Callable]) -> None:
-        self.steps = steps
-
-    def __call__(self, results: Any) -> Any:
-        for step in self.steps:
-            results = step(results)
-            if results is None:
-                return None
-        return results
-
-    def __repr__(self) -> str:
-        return "Compose(" + ", ".join(repr(s) for s in self.steps) + ")"

@@ -45,8 +45,22 @@ def mean_class_accuracy(cm: np.ndarray) -> float:
     return float((np.diag(cm)[present] / support[present]).mean()) if present.any() else 0.0
 
 
+def label_confusion_matrix(gt: Sequence[int], pred: Sequence[int]) -> np.ndarray:
+    """Confusion matrix over the labels that occur in ``gt`` or ``pred`` (any integers),
+    in sorted order; for label lists that are not ``0..K-1`` indices."""
+    gt, pred = np.asarray(gt, np.int64).reshape(-1), np.asarray(pred, np.int64).reshape(-1)
+    labels = np.unique(np.concatenate([gt, pred]))
+    return confusion_matrix(np.searchsorted(labels, pred), np.searchsorted(labels, gt), len(labels))
+
+
 def macro_f1(cm: np.ndarray) -> float:
-    """Unweighted mean F1 over classes present in the ground truth or the predictions."""
+    """Unweighted mean F1 over the classes present in the ground truth or the predictions.
+
+    The one definition of ``macro_f1`` in hhir: scikit-learn's
+    ``f1_score(y_true, y_pred, average='macro')`` (its labels are the union of the true
+    and predicted classes; a class with no true and no predicted sample is left out, a
+    class that is only predicted counts with F1 = 0). 0 when ``cm`` is empty.
+    """
     tp = np.diag(cm).astype(np.float64)
     fp = cm.sum(0) - tp
     fn = cm.sum(1) - tp

@@ -4,7 +4,8 @@
   reference descriptions (mean and std over samples), via :func:`hhir_core.llm.sentence_similarity`;
   ``cosine_text_only`` the same for the text-only baseline when the model produced it.
 * ``macro_f1`` – of the prompt-engineered classifier's labels, over all samples, and
-  ``macro_f1/<source>`` per source dataset (the paper reports per dataset).
+  ``macro_f1/<source>`` per source dataset (the paper reports per dataset); the core's
+  definition (classes in the truth or the predictions, as scikit-learn).
 * open vocabulary: ``ov_macro_f1`` over samples of held-out classes (never in training),
   with the held-out classes in the candidate list; ``seen_macro_f1`` over the rest.
 """
@@ -16,19 +17,15 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 
-def macro_f1(gt: Sequence[int], pred: Sequence[int], labels: Optional[Sequence[int]] = None) -> float:
-    """Unweighted mean of per-class F1 over ``labels`` (default: the ground-truth classes present)."""
-    gt, pred = np.asarray(gt, int), np.asarray(pred, int)
+def macro_f1(gt: Sequence[int], pred: Sequence[int]) -> float:
+    """Macro-F1 of label lists with hhir's one definition (:func:`hhir_core.evaluation.metrics.macro_f1`:
+    classes in the truth or the predictions, as scikit-learn); NaN without samples."""
+    from hhir_core.evaluation.metrics import label_confusion_matrix
+    from hhir_core.evaluation.metrics import macro_f1 as macro_f1_of_confusion
+
     if not len(gt):
         return float("nan")
-    labels = sorted(set(gt.tolist())) if labels is None else list(labels)
-    f1s = []
-    for c in labels:
-        tp = int(((pred == c) & (gt == c)).sum())
-        fp = int(((pred == c) & (gt != c)).sum())
-        fn = int(((pred != c) & (gt == c)).sum())
-        f1s.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
-    return float(np.mean(f1s))
+    return macro_f1_of_confusion(label_confusion_matrix(gt, pred))
 
 
 class OVHHIRMetric(BaseMetric):

@@ -185,19 +185,14 @@ class OpenCVPersonSegmenter(Segmenter):
         return out
 
     def _hog_boxes(self, small_bgr: np.ndarray) -> List[np.ndarray]:
-        import cv2
+        from hhir_core.vision import detect_people
 
-        hog = cv2.HOGDescriptor()
-        hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
         out: List[np.ndarray] = []
         for t, f in enumerate(small_bgr):
             if t % DETECT_EVERY:
                 out.append(np.zeros((0, 4), np.float32))
                 continue
-            rects, weights = hog.detectMultiScale(f, winStride=(8, 8), padding=(8, 8), scale=1.05)
-            weights = np.ravel(weights) if len(rects) else np.zeros(0)
-            keep = [r for r, w in zip(rects, weights) if w >= HOG_MIN_SCORE]
-            out.append(np.array([[x, y, x + w, y + h] for x, y, w, h in keep], np.float32).reshape(-1, 4))
+            out.append(detect_people(f, min_score=HOG_MIN_SCORE)[0])
         return out
 
     def _grabcut(self, frame_bgr: np.ndarray, boxes: np.ndarray, hint: np.ndarray) -> np.ndarray:

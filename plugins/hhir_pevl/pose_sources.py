@@ -83,35 +83,27 @@ class AnnotationPoseSource(PoseSource):
 # ------------------------------------------------------------------------ boxes
 def hog_person_boxes(frames: np.ndarray, num_persons: int, stride: int = 8,
                      max_side: int = 640) -> np.ndarray:
-    """Person boxes ``[P,T,4]`` (x1,y1,x2,y2; NaN where absent) from OpenCV's HOG detector.
+    """Person boxes ``[P,T,4]`` (x1,y1,x2,y2; NaN where absent) from the core's people
+    detector (:func:`hhir_core.vision.detect_people`, OpenCV HOG).
 
-    Why: an offline, dependency-free detector; identities follow the horizontal
-    order of the boxes in each frame (adequate for 1–2 people).
+    Why: an offline, dependency-free detector; the ``num_persons`` strongest boxes of a
+    frame are kept and identities follow their horizontal order (adequate for 1–2 people).
     """
     import cv2
 
-    hog = cv2.HOGDescriptor()
-    hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+    from hhir_core.vision import detect_people
+
     t, h, w = frames.shape[:3]
     scale = min(1.0, max_side / max(h, w))
     boxes = np.full((num_persons, t, 4), np.nan, np.float32)
     for i, frame in enumerate(frames):
         img = cv2.resize(frame, (int(w * scale), int(h * scale))) if scale < 1 else frame
-        if min(img.shape[:2]) < 128:  # HOG's window is 64x128: upscale small frames
-            up = 128.0 / min(img.shape[:2])
-            img = cv2.resize(img, None, fx=up, fy=up)
-            s = scale * up
-        else:
-            s = scale
-        rects, weights = hog.detectMultiScale(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY),
-                                              winStride=(stride, stride))
-        if len(rects) == 0:
+        found, scores = detect_people(img, stride=stride)
+        if len(found) == 0:
             continue
-        order = np.argsort(-np.asarray(weights).reshape(-1))[:num_persons]
-        sel = np.asarray(rects, np.float32)[order] / s
-        sel = sel[np.argsort(sel[:, 0])]
-        for p, (x, y, bw, bh) in enumerate(sel):
-            boxes[p, i] = (x, y, x + bw, y + bh)
+        sel = found[np.argsort(-scores)[:num_persons]] / scale
+        for p, box in enumerate(sel[np.argsort(sel[:, 0])]):
+            boxes[p, i] = box
     return boxes
 
 

@@ -16,41 +16,20 @@ from torch import nn
 
 from hhir_core.errors import ConfigError
 from hhir_core.interfaces import KeypointVideoEncoder
+from hhir_core.vision import load_clip_vision as _load_clip
 
 from .adapters import BottleneckAdapter
 from .ucmr import P2VAttention, patch_weights
 
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+#: PeVL's tiny random-init CLIP (offline tests and the mini config override what they need)
+TINY_CLIP = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+                 image_size=32, patch_size=8, projection_dim=32)
 
 
 def load_clip_vision(model: Union[str, Dict[str, Any]]) -> nn.Module:
-    """``CLIPVisionModelWithProjection`` from a hub id / local dir, or a random tiny config.
-
-    ``model=dict(tiny=True, seed=0, **CLIPVisionConfig kwargs)`` builds a randomly
-    initialised model (offline tests and ``_mini`` configs), identical for a seed.
-    """
-    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
-
-    if isinstance(model, dict):
-        kw = dict(model)
-        kw.pop("tiny", None)
-        seed = int(kw.pop("seed", 0))
-        defaults = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                        num_attention_heads=2, image_size=32, patch_size=8, projection_dim=32)
-        defaults.update(kw)
-        # seeded on its own RNG: frozen random weights are not stored in trainable-only
-        # checkpoints, so a rebuilt model (tools/test.py) must get the same ones
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            return CLIPVisionModelWithProjection(CLIPVisionConfig(**defaults))
-    try:
-        return CLIPVisionModelWithProjection.from_pretrained(model)
-    except OSError as exc:
-        raise ConfigError(
-            f"model.video_encoder.model={model!r} could not be loaded ({exc}). Give a local "
-            "directory with a CLIP checkpoint, allow the hub download, or use the offline "
-            "configs/pevl_synthetic_mini.py (random tiny CLIP).") from exc
+    """The core's CLIP loader (:func:`hhir_core.vision.load_clip_vision`) with PeVL's tiny defaults."""
+    return _load_clip(model, defaults=TINY_CLIP, key="model.video_encoder.model",
+                      missing_hint="; or use the offline configs/pevl_synthetic_mini.py (random tiny CLIP)")
 
 
 class CLIPVideoEncoder(nn.Module, KeypointVideoEncoder):

@@ -31,12 +31,11 @@ import numpy as np
 
 from hhir_core.errors import DataError
 from hhir_core.structures import LAYOUT_JOINTS
+from hhir_core.vision import CLIP_MEAN, CLIP_STD
 
 logger = logging.getLogger("hhir.data")
 
 LAYOUTS: Dict[str, int] = dict(LAYOUT_JOINTS)
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 
 def segment_indices(total: int, num: int, rng: Optional[np.random.Generator]) -> np.ndarray:

@@ -15,33 +15,17 @@ from torch import nn
 
 from hhir_core.errors import ConfigError
 from hhir_core.interfaces import BranchEncoder
-from hhir_core.preflight import hub_download_command
+from hhir_core.vision import load_clip_vision
 
-#: CLIP's RGB normalisation (what datasets should apply to frames in [0, 1]).
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+#: SKI's tiny random-init CLIP (the mini configs override what they need)
+TINY_CLIP = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+                 image_size=112, patch_size=16, projection_dim=64)
 
 
 def build_clip_vision(model: Union[str, Dict[str, Any]]) -> nn.Module:
-    """A transformers ``CLIPVisionModelWithProjection`` (wraps ``CLIPVisionModel``)."""
-    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
-
-    if isinstance(model, dict):
-        cfg = dict(model)
-        if not cfg.pop("tiny", False):
-            raise ConfigError("CLIPFrameEncoder.model: a dict config must set tiny=True "
-                              "(random init); otherwise give a hub id or local directory")
-        base = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                    num_attention_heads=4, image_size=112, patch_size=16, projection_dim=64)
-        base.update(cfg)
-        return CLIPVisionModelWithProjection(CLIPVisionConfig(**base))
-    try:
-        return CLIPVisionModelWithProjection.from_pretrained(model)
-    except OSError as exc:
-        raise ConfigError(
-            f"CLIPFrameEncoder.model={model!r} could not be loaded ({exc}). Download it first "
-            f"(e.g. {hub_download_command('openai/clip-vit-base-patch16')}) or point to a local "
-            "directory; the *_mini configs use a tiny random-init encoder instead.") from exc
+    """The core's CLIP loader (:func:`hhir_core.vision.load_clip_vision`) with SKI's tiny defaults."""
+    return load_clip_vision(model, defaults=TINY_CLIP, key="CLIPFrameEncoder.model",
+                            missing_hint="; the *_mini configs use a tiny random-init encoder instead")
 
 
 class CLIPFrameEncoder(BranchEncoder, nn.Module):

@@ -28,10 +28,9 @@ import numpy as np
 from hhir_core.data.bad_samples import BadSampleError
 from hhir_core.data.ntu import NTUSkeletonDataset
 from hhir_core.errors import DataError
+from hhir_core.vision import CLIP_MEAN, CLIP_STD
 
 #: CLIP's RGB normalisation, the default for frames.
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 #: ``frame_mode`` values: RGB frames, or the motion map (see the module docstring).
 FRAME_MODES = ("rgb", "motion")
 #: Default normalisation of motion maps (values in ``[0, 1]``, replicated over 3

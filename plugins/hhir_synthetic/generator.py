@@ -20,7 +20,7 @@ import pickle
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -29,7 +29,7 @@ import numpy as np
 from hhir_core.errors import ConfigError, DataError
 
 from . import motion as sm
-from .classes import CLASS_TABLE, DEFAULT_CLASSES, resolve_classes
+from .classes import CLASS_TABLE, DEFAULT_CLASSES, SynthClass, resolve_classes
 from .render import render_sample, write_hhirchat
 from .text import PALETTE, describe
 

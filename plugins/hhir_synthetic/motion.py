@@ -290,7 +290,7 @@ def prog_clapping(ctx: Ctx, P: list) -> None:
 
 
 def prog_cross_hands(ctx: Ctx, P: list) -> None:
-    A, s, b = P[0], ctx.s, P[0].body
+    A, s = P[0], ctx.s
     e = bump(s, 0.05, ctx.u(0.25, 0.35), ctx.u(0.65, 0.75), 0.95)
     h = ctx.u(-0.12, 0.05)
     cross = ctx.u(0.04, 0.1) * ctx.amp
@@ -322,7 +322,7 @@ def prog_pointing(ctx: Ctx, P: list) -> None:
 
 
 def prog_kick_something(ctx: Ctx, P: list) -> None:
-    A, s, sd, b = P[0], ctx.s, ctx.side, P[0].body
+    A, s, sd = P[0], ctx.s, ctx.side
     t0 = ctx.u(0.25, 0.4)
     back = bump(s, t0 - 0.15, t0, t0, t0 + 0.08)
     kick = bump(s, t0 + 0.02, t0 + 0.12, t0 + 0.18, t0 + 0.35)
@@ -337,7 +337,7 @@ def prog_kick_something(ctx: Ctx, P: list) -> None:
 
 
 def prog_jump(ctx: Ctx, P: list) -> None:
-    A, s, b = P[0], ctx.s, P[0].body
+    A, s = P[0], ctx.s
     t0 = ctx.u(0.3, 0.45)
     fl = ctx.u(0.15, 0.25)
     c1 = bump(s, t0 - 0.2, t0 - 0.05, t0 - 0.04, t0)
