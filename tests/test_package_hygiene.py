@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("hhir_core", "hhir_llm_ar", "hhir_ski", "hhir_pevl", "hhir_ov_hhir", "hhir_mmaction",
-            "hhir_synthetic")
+            "hhir_mediapipe", "hhir_synthetic")
 
 
 def _source_modules() -> dict:

@@ -8,7 +8,7 @@ the first read of a clip decodes and resizes *all* its frames (``uint8``,
 ``frame_size``) and keeps them; later epochs only sample, normalise and copy.
 Sampling is unchanged (``num_frames`` segments, random offset in training,
 segment centres at test time), so samples are exactly those of
-:class:`hhir_core.data.video_skeleton.VideoSkeletonDataset`.
+:class:`hhir_ski.video_skeleton.VideoSkeletonDataset`.
 
 Memory: ``clips x frames x H x W x 3`` bytes (the synthetic mini benchmark at
 32 px: about 2000 x 56 x 3 KB = 340 MB). The cache lives in the process; with
