@@ -184,12 +184,11 @@ def test_outside_tokenizer_trains_llm_ar_mini_both_stages_and_predicts(outside, 
     work = tmp_path / "work"
     data = tmp_path / "synthetic"
     options = ["train_cfg.max_iters=2", "train_cfg.val_interval=2", "model.llm_layers=1"]
+    options += [f"prepare_data.0.out_dir={data}", "prepare_data.0.num_samples=48",
+                "prepare_data.0.render=False"]
     for loader in ("train_dataloader", "val_dataloader"):
         options += [f"{loader}.batch_size=4", f"{loader}.num_workers=0",
-                    f"{loader}.persistent_workers=False",
-                    f"{loader}.dataset.synthetic.out_dir={data}",
-                    f"{loader}.dataset.synthetic.num_samples=48",
-                    f"{loader}.dataset.synthetic.render=False"]
+                    f"{loader}.persistent_workers=False", f"{loader}.dataset.data_root={data}"]
     res = _run([sys.executable, str(ROOT / "tools" / "train.py"), str(config), "--work-dir",
                 str(work), "--cfg-options", *options], env, tmp_path, timeout=1800)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-4000:]

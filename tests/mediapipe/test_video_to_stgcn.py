@@ -66,12 +66,13 @@ def test_real_clip_poses_evaluate_with_stgcn(tmp_path, fixtures_dir):
     cfg = tmp_path / "tiny_stgcn.py"
     cfg.write_text(f"""
 _base_ = ['{ROOT}/configs/stgcn_ntu120_mini.py']
+prepare_data = []  # reads its own pickle
 train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
-                        dataset=dict(ann_file='{train}', synthetic=None))
+                        dataset=dict(ann_file='{train}', data_root=None))
 val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
-                      dataset=dict(ann_file='{train}', synthetic=None))
+                      dataset=dict(ann_file='{train}', data_root=None))
 test_dataloader = dict(batch_size=1, num_workers=0, persistent_workers=False,
-                       dataset=dict(ann_file='{train}', synthetic=None))
+                       dataset=dict(ann_file='{train}', data_root=None))
 model = dict(backbone=dict(base_channels=8, num_stages=2, inflate_stages=[], down_stages=[]))
 train_cfg = dict(max_epochs=1, val_interval=1)
 param_scheduler = [dict(type='CosineAnnealingLR', eta_min=0, T_max=1, by_epoch=True)]
