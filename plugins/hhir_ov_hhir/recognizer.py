@@ -139,7 +139,7 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
         import numpy as np
 
         from hhir_core.apis.inference import read_clip
-        from hhir_core.data.hhirchat import frames_to_tensor
+        from .hhirchat import frames_to_tensor
 
         from .branches import branch_frames
 

@@ -135,7 +135,7 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
         from mmengine.dataset import default_collate
 
         from hhir_core.apis.inference import read_clip, video_to_skeleton
-        from hhir_core.data.video_pose import VideoPoseDataset
+        from .video_pose import VideoPoseDataset
 
         clip = read_clip(item, ctx)
         poses = video_to_skeleton(item, ctx, self.inference_pose_layout(ctx.cfg))

@@ -270,7 +270,7 @@ def video_batch(item: Any, ctx: Any) -> Dict[str, torch.Tensor]:
     import numpy as np
 
     from hhir_core.apis.inference import read_clip
-    from hhir_core.data.video_skeleton import clip_tensor
+    from .video_skeleton import clip_tensor
 
     data = dict(eval_dataset_cfg(ctx.cfg))
     x = clip_tensor(np.asarray(read_clip(item, ctx).frames), int(data.get("num_frames", 8)),
