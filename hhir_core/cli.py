@@ -79,8 +79,24 @@ def _config_show(args: argparse.Namespace) -> int:
             print(render_report(args.config, problems, cfg), file=sys.stderr)
             return 1
     cfg.pop("_config_path", None)
+    if not args.all:
+        from mmengine.config import Config
+
+        cfg = Config({k: v for k, v in cfg.items() if k in USED_KEYS})
     print(cfg.pretty_text)
     return 0
+
+
+#: top-level keys that mmengine's Runner or hhir's tools read; the rest of a config is its own
+#: variables (``llm_name = ...``), already substituted where used. ``config show --all`` shows them.
+USED_KEYS = {
+    "model", "work_dir", "train_dataloader", "val_dataloader", "test_dataloader", "train_cfg",
+    "val_cfg", "test_cfg", "val_evaluator", "test_evaluator", "optim_wrapper", "param_scheduler",
+    "default_hooks", "custom_hooks", "data_preprocessor", "auto_scale_lr", "default_scope",
+    "env_cfg", "experiment_name", "launcher", "load_from", "resume", "log_level",
+    "log_processor", "visualizer", "randomness", "model_wrapper_cfg", "stages", "requires",
+    "metadata", "ablation_base", "prepare_data", "data_root", "inference_pose_source",
+}
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -137,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("config", help="config file, or plugin::path/to/config.py")
     show.add_argument("--cfg-options", nargs="+", action=DictAction, default={},
                       help="override config keys before printing")
+    show.add_argument("--all", action="store_true",
+                      help="also show the config's own variables (paper values a mini may not use)")
     show.add_argument("--validate", action="store_true",
                       help="also validate every component and check models/data exist")
     show.set_defaults(func=_config_show)

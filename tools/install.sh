@@ -41,6 +41,8 @@ $PIP install "mmengine==0.10.7" "transformers>=5,<6" "peft>=0.17" "gguf>=0.10" "
 say "5b/7 mediapipe (optional extra hhir[mediapipe]) without its numpy<2 pin"
 has mediapipe || $PIP install --no-deps mediapipe==0.10.21
 $PIP install attrs absl-py flatbuffers "protobuf>=4.25.3,<5"
+say "5c/7 TensorBoard (optional extra hhir[tensorboard]; tools/train.py --tensorboard)"
+has tensorboard || $PIP install "tensorboard>=2.14" "protobuf>=4.25.3,<5"
 say "6/7 hhir itself (editable, with the built-in plugins' entry points)"
 $PIP install --no-deps --no-build-isolation -e .
 say "7/7 the demo page (hhir[ui]: gradio) and its browser test (playwright driving Debian's chromium)"

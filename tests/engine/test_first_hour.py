@@ -99,7 +99,7 @@ def test_curves_are_drawn_from_every_restart(tmp_path):
 
 
 def test_training_console_is_quiet_and_ends_with_the_summary(tmp_path):
-    out = _run("tools/train.py", "hhir_toy::toy.py", "--work-dir", str(tmp_path))
+    out = _run("tools/train.py", "hhir_toy::toy.py", "--work-dir", str(tmp_path), "--tensorboard")
     assert out.returncode == 0, out.stderr[-3000:]
     console = (out.stdout + out.stderr).replace("\r", "\n")
     lines = [line for line in console.splitlines() if line.strip()]
@@ -110,6 +110,7 @@ def test_training_console_is_quiet_and_ends_with_the_summary(tmp_path):
     assert json.loads((tmp_path / "provenance.json").read_text())["config_path"]
     logs = list(tmp_path.glob("*/*.log"))  # the tables still go to the log file
     assert logs and "Config:" in logs[0].read_text()
+    assert list(tmp_path.glob("*/vis_data/events.out.tfevents.*"))  # --tensorboard
 
 
 def test_ablate_dry_run_estimates_and_writes_nothing(tmp_path):
@@ -128,3 +129,12 @@ def test_ablate_refuses_a_variant_of_another_method(tmp_path):
     assert out.returncode != 0
     assert "PeVLRecognizer" in out.stderr and "LLMARRecognizer" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_config_show_of_a_mini_hides_the_paper_variables_it_does_not_use():
+    short = _run("-m", "hhir_core.cli", "config", "show", "configs/llm_ar_ntu120_mini.py")
+    full = _run("-m", "hhir_core.cli", "config", "show", "--all", "configs/llm_ar_ntu120_mini.py")
+    assert short.returncode == 0 and full.returncode == 0
+    assert "llama-13b" not in short.stdout and "llama-13b" in full.stdout
+    assert "model = dict(" in short.stdout and "stages = [" in short.stdout
+    assert len(short.stdout.splitlines()) < len(full.stdout.splitlines())
