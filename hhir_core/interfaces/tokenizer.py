@@ -15,7 +15,7 @@ Two contracts share the role:
 from __future__ import annotations
 
 import abc
-from typing import Any, Callable, Dict, Optional
+from typing import Callable, Dict, Optional
 
 from .base import RoleComponent, capability, missing_capability
 
