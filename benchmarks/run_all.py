@@ -168,6 +168,10 @@ BENCHES: List[Bench] = [
                                 str(ROOT / "configs" / "stgcn_ntu120_mini.py"),
                                 str(ROOT / "configs" / "llm_ar_ntu120_mini.py")],
           parse=parse_records, timeout=2400),
+    Bench("video_frontend", "bench_video_frontend.py", "video front-end engineer",
+          args=lambda a: ["--repeats", "2"],
+          quick_args=lambda a: ["--repeats", "1", "--frames", "12"],
+          parse=parse_records, timeout=1800),
 ]
 
 
