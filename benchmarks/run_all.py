@@ -170,7 +170,7 @@ BENCHES: List[Bench] = [
           parse=parse_records, timeout=2400),
     Bench("video_frontend", "bench_video_frontend.py", "video front-end engineer",
           args=lambda a: ["--repeats", "2"],
-          quick_args=lambda a: ["--repeats", "1", "--frames", "12"],
+          quick_args=lambda a: ["--repeats", "1", "--frames", "12", "--synthetic", "0"],
           parse=parse_records, timeout=1800),
 ]
 
