@@ -80,7 +80,7 @@ def synthetic_records(num_samples: int) -> List[Record]:
 
     import numpy as np
 
-    from hhir_core.data.synthetic import ensure_synthetic
+    from hhir_synthetic import ensure_synthetic
     from hhir_core.registry import build
     from hhir_ov_hhir.branches import read_video
 
