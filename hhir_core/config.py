@@ -336,3 +336,42 @@ def require_keys(cfg: Any, keys: List[str], context: str) -> None:
         if cfg.get(key) is None:
             raise ConfigError(f"config {cfg.get('_config_path', '')}: missing required key "
                               f"{key!r} for {context}")
+
+
+def retarget_data_root(cfg: Any, new_root: str) -> List[str]:
+    """Point every path under the config's ``data_root`` at ``new_root`` (``--data DIR``).
+
+    Why: a config family reads one folder through several keys (three dataloaders, their
+    annotation files, a preparation step); the user names the folder once. Strings equal to
+    ``data_root`` or under it are rewritten; ``prepare_data`` steps that would write into the
+    old folder are dropped, since the user brings the data. Returns the rewritten keys.
+    """
+    old = cfg.get("data_root")
+    if not isinstance(old, str) or not old:
+        raise ConfigError(f"--data: config {cfg.get('_config_path', '')} has no top-level "
+                          "'data_root'; set its dataset paths with --cfg-options instead")
+    old_norm, new_root = os.path.normpath(old), os.path.normpath(os.path.expanduser(new_root))
+    changed: List[str] = []
+
+    def rewrite(node: Any, path: str) -> Any:
+        if isinstance(node, str):
+            norm = os.path.normpath(node) if ("/" in node or node == old) else node
+            if norm == old_norm or norm.startswith(old_norm + os.sep):
+                changed.append(path)
+                return new_root + norm[len(old_norm):]
+            return node
+        if isinstance(node, dict):
+            for key in list(node):
+                node[key] = rewrite(node[key], f"{path}.{key}" if path else str(key))
+            return node
+        if isinstance(node, list):
+            return [rewrite(v, f"{path}.{i}") for i, v in enumerate(node)]
+        return node
+
+    steps = [s for s in (cfg.get("prepare_data") or [])
+             if os.path.normpath(str(s.get("out_dir", ""))) != old_norm]
+    cfg.prepare_data = steps
+    for key in list(cfg.keys()):
+        if key not in ("metadata", "_config_path", "prepare_data"):
+            cfg[key] = rewrite(cfg[key], key)
+    return changed

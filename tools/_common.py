@@ -14,6 +14,9 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("config", help="config file, or plugin::path/to/config.py")
     parser.add_argument("--work-dir", help="where logs, checkpoints and metrics go")
+    parser.add_argument("--data", metavar="DIR",
+                        help="read the data from DIR instead of the config's data_root (every "
+                             "dataloader at once; the config's own data-generation step is skipped)")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, default={},
                         help="override config keys, e.g. model.tokenizer.type=EuclideanVQTokenizer")
     parser.add_argument("--launcher", choices=["none", "pytorch", "slurm"], default="none",
@@ -41,7 +44,7 @@ def options_from(args: argparse.Namespace):
                       amp=getattr(args, "amp", False), launcher=args.launcher, seed=args.seed,
                       deterministic=args.deterministic, stage=getattr(args, "stage", None),
                       cfg_options=dict(args.cfg_options or {}),
-                      tensorboard=getattr(args, "tensorboard", False))
+                      tensorboard=getattr(args, "tensorboard", False), data=args.data)
 
 
 def parse(parser: argparse.ArgumentParser, argv=None):

@@ -37,6 +37,7 @@ class RunOptions:
     stage: Optional[str] = None
     cfg_options: Dict[str, Any] = field(default_factory=dict)
     tensorboard: bool = False
+    data: Optional[str] = None  # --data DIR: the config family's data_root
 
 
 def prepare_config(config: str, opts: RunOptions, for_training: bool = True):
@@ -45,6 +46,10 @@ def prepare_config(config: str, opts: RunOptions, for_training: bool = True):
 
     silence_known_noise()
     cfg = load_config(config, opts.cfg_options)
+    if opts.data:
+        from ..config import retarget_data_root
+
+        retarget_data_root(cfg, opts.data)
     if opts.work_dir:
         cfg.work_dir = opts.work_dir
     elif not cfg.get("work_dir"):

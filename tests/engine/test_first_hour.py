@@ -138,3 +138,52 @@ def test_config_show_of_a_mini_hides_the_paper_variables_it_does_not_use():
     assert "llama-13b" not in short.stdout and "llama-13b" in full.stdout
     assert "model = dict(" in short.stdout and "stages = [" in short.stdout
     assert len(short.stdout.splitlines()) < len(full.stdout.splitlines())
+
+
+def test_skeleton_only_minis_do_not_render_video():
+    from hhir_core.config import load_config
+
+    for name in ("stgcn_ntu120_mini", "llm_ar_ntu120_mini", "llm_ar_ntu120_unseen_mini"):
+        (step,) = load_config(f"configs/{name}.py").prepare_data
+        assert step.render is False and step.progress is True, name
+    for name in ("pevl_synthetic_mini", "ski_vificlip_ntu120_110_10_mini", "ov_hhir_synthetic_mini"):
+        (step,) = load_config(f"configs/{name}.py").prepare_data
+        assert step.render is True, name
+
+
+def test_a_rendered_synthetic_set_serves_skeleton_only_configs(tmp_path):
+    from hhir_synthetic.generator import ensure_synthetic
+
+    out = ensure_synthetic(tmp_path / "syn", num_samples=16, seed=0, render=True)
+    manifest = (out / "manifest.json").stat().st_mtime_ns
+    ensure_synthetic(tmp_path / "syn", num_samples=16, seed=0, render=False)
+    assert (out / "manifest.json").stat().st_mtime_ns == manifest  # not regenerated
+    # the skeletons are the same as a skeleton-only generation's
+    alone = ensure_synthetic(tmp_path / "alone", num_samples=16, seed=0, render=False)
+    assert (alone / "ntu3d.pkl").read_bytes() == (out / "ntu3d.pkl").read_bytes()
+
+
+def test_data_option_points_every_dataloader_at_one_folder(tmp_path):
+    from hhir_core.config import load_config, retarget_data_root
+
+    cfg = load_config("configs/stgcn_ntu120_mini.py")
+    changed = retarget_data_root(cfg, str(tmp_path))
+    for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
+        assert cfg[loader].dataset.data_root == str(tmp_path)
+    assert len(changed) >= 3 and cfg.prepare_data == []
+    paper = load_config("configs/llm_ar_ntu120.py")
+    retarget_data_root(paper, str(tmp_path / "ntu"))
+    assert paper.train_dataloader.dataset.ann_file == str(tmp_path / "ntu" / "ntu120_3danno.pkl")
+
+
+def test_train_with_data_reads_another_synthetic_folder(tmp_path):
+    data = tmp_path / "my_synthetic"
+    made = _run("tools/data/make_synthetic.py", "--out", str(data), "--num-samples", "64")
+    assert made.returncode == 0, made.stderr[-2000:]
+    out = _run("tools/train.py", "configs/stgcn_ntu120_mini.py", "--data", str(data),
+               "--work-dir", str(tmp_path / "work"), "--cfg-options", "train_cfg.max_epochs=1",
+               timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    prov = json.loads((tmp_path / "work" / "provenance.json").read_text())
+    assert prov["config"]["train_dataloader"]["dataset"]["data_root"] == str(data)
+    assert not (data / "videos").exists()

@@ -101,7 +101,8 @@ def test_mini_config_is_paper_plus_overrides():
     assert "latent_scale" not in paper.model.tokenizer
     overrides = _mini_overrides()
     # only data, LLM, sizes and schedule change; the method's settings are the paper's
-    assert set(overrides) <= {"classes", "clip_len", "synthetic_mini_root", "prepare_data", "model",
+    assert set(overrides) <= {"classes", "clip_len", "synthetic_mini_root", "synthetic_mini_params",
+                              "prepare_data", "prepare_skeletons", "model",
                               "train_dataloader",
                               "val_dataloader", "train_cfg", "param_scheduler", "optim_wrapper",
                               "default_hooks", "stages", "metadata"}, sorted(overrides)

@@ -38,10 +38,11 @@ def test_mini_changes_only_data_model_size_schedule() -> None:
     assert mini.model.backbone.type == full.model.backbone.type
     assert mini.optim_wrapper == full.optim_wrapper
     base = Config.fromfile(str(ROOT / "configs" / "_base_" / "datasets" / "synthetic_mini.py"))
-    assert mini.prepare_data == base.prepare_data  # the single shared definition
+    # the single shared definition, skeleton-only: ST-GCN never reads the rendered videos
+    assert mini.prepare_data == base.prepare_skeletons
     (syn,) = mini.prepare_data
     assert syn.type == "SyntheticBenchmark"
-    assert syn.render is True and 1500 <= syn.num_samples <= 3000 and syn.seed == 0
+    assert syn.render is False and 1500 <= syn.num_samples <= 3000 and syn.seed == 0
     assert Path(syn.out_dir).resolve() == (ROOT / "data" / "synthetic_mini").resolve()
     for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
         assert Path(mini[loader].dataset.data_root).resolve() == Path(syn.out_dir).resolve()

@@ -13,6 +13,7 @@ _base_ = ['./llm_ar_ntu120.py', 'hhir_core::_base_/datasets/synthetic_mini.py']
 ablation_base = 'hhir_llm_ar::llm_ar_ntu120.py'
 
 _mini_root = {{_base_.synthetic_mini_root}}
+prepare_data = {{_base_.prepare_skeletons}}  # skeletons only: no videos rendered
 # the 22 classes the synthetic generator makes (labels remapped to 0..21 in this order)
 classes = [0, 7, 8, 9, 22, 23, 26, 30, 39, 42, 43, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59]
 clip_len = 32                # synthetic clips are 40-72 frames -> 8 action tokens

@@ -8,6 +8,7 @@
 _base_ = ['./stgcn_ntu120.py', 'hhir_core::_base_/datasets/synthetic_mini.py']
 
 data_root = {{_base_.synthetic_mini_root}}
+prepare_data = {{_base_.prepare_skeletons}}  # skeletons only: no videos rendered
 clip_len = 24  # synthetic clips are 40-72 frames; short clips keep a CPU epoch in seconds
 
 train_pipeline = [
