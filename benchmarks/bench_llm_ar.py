@@ -103,12 +103,11 @@ def _realistic_model(quick: bool, checkpoint: str, finetune_steps: int, data_dir
     LLM-AR does (an untrained LoRA makes SmolLM2 ramble, which no recogniser does).
     """
     import torch
-    from mmengine.config import Config
     from mmengine.dataset import default_collate
 
     from hhir_core.config import load_config
     from hhir_core.data.ntu import NTUSkeletonDataset
-    from hhir_core.data.synthetic import ensure_synthetic
+    from hhir_synthetic.generator import ensure_synthetic
     from hhir_core.plugins.manager import load_plugins
     from hhir_core.registry import MODELS
     from hhir_llm_ar.recognizer import LLMARRecognizer
