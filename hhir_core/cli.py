@@ -140,18 +140,18 @@ def build_parser() -> argparse.ArgumentParser:
     plugins = sub.add_parser("plugins", help="installed plugins").add_subparsers(
         dest="plugins_command", required=True)
     p_list = plugins.add_parser("list", help="name, version, status, components per role")
-    p_list.add_argument("--json", action="store_true")
+    p_list.add_argument("--json", action="store_true", help='machine-readable output')
     p_list.set_defaults(func=_plugins_list)
     p_check = plugins.add_parser("check", help="run the conformance kit on a plugin/distribution")
     p_check.add_argument("dist", help="plugin (entry-point) or distribution name")
-    p_check.add_argument("--json", action="store_true")
+    p_check.add_argument("--json", action="store_true", help='machine-readable output')
     p_check.add_argument("check_args", nargs=argparse.REMAINDER,
                          help="passed to the kit: --role ROLE, --component NAME, -v")
     p_check.set_defaults(func=_plugins_check)
 
     comps = sub.add_parser("components", help="registered components")
     comps.add_argument("role", nargs="?", help="only this role (e.g. tokenizer)")
-    comps.add_argument("--json", action="store_true")
+    comps.add_argument("--json", action="store_true", help='machine-readable output')
     comps.add_argument("--slots", action="store_true",
                        help="for every method's slot, the registered components whose contract fits")
     comps.add_argument("--markdown", action="store_true", help="with --slots: a Markdown table")
@@ -189,8 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     est.set_defaults(func=_estimate)
 
     zoo = sub.add_parser("zoo", help="configs with the paper's and the measured numbers")
-    zoo.add_argument("--configs-dir", default="configs")
-    zoo.add_argument("--json", action="store_true")
+    zoo.add_argument("--configs-dir", default="configs", help='folder of configs to index')
+    zoo.add_argument("--json", action="store_true", help='machine-readable output')
     zoo.set_defaults(func=_zoo)
 
     from .apis.cli import add_infer_parser

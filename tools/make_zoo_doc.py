@@ -42,10 +42,10 @@ def estimate_section(configs_dir: Path, gpus: int = 8, mfu: float = 0.4) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configs-dir", default=str(REPO / "configs"))
+    parser.add_argument("--configs-dir", default=str(REPO / "configs"), help='folder of configs to index')
     parser.add_argument("--collect", nargs="*", default=[],
                         help="CONFIG=WORK_DIR pairs (CONFIG relative to configs/, no .py) to record")
-    parser.add_argument("--out", default=str(REPO / "docs" / "model_zoo.md"))
+    parser.add_argument("--out", default=str(REPO / "docs" / "model_zoo.md"), help='where to write the Markdown table')
     parser.add_argument("--estimates", action="store_true",
                         help="redo the `hhir estimate` section for every paper config")
     args = parser.parse_args(argv)

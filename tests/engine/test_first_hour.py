@@ -187,3 +187,33 @@ def test_train_with_data_reads_another_synthetic_folder(tmp_path):
     prov = json.loads((tmp_path / "work" / "provenance.json").read_text())
     assert prov["config"]["train_dataloader"]["dataset"]["data_root"] == str(data)
     assert not (data / "videos").exists()
+
+
+TOOLS = sorted(str(p.relative_to(REPO)) for p in list((REPO / "tools").glob("*.py"))
+               + list((REPO / "tools" / "data").glob("*.py")) if not p.name.startswith("_"))
+
+
+def _options_without_help(text: str) -> list:
+    """Option lines of an argparse --help with no description on the line or the next."""
+    import re
+
+    lines = text.splitlines()
+    missing = []
+    for i, line in enumerate(lines):
+        m = re.match(r"^  (-\w, )?(--?[\w-]+)(\s[^\s].*)?$", line)
+        if not m or (m.group(3) and "  " in m.group(3).strip()):
+            continue  # not an option line, or the help follows on the same line
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if not re.match(r"^ {8,}\S", nxt) and m.group(2) not in ("-h", "--help"):
+            missing.append(m.group(2))
+    return missing
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_every_tool_help_runs_nothing_else_and_describes_each_flag(tool, tmp_path):
+    out = subprocess.run([PYTHON, str(REPO / tool), "--help"], cwd=tmp_path, env=ENV,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.lower().startswith("usage:")
+    assert _options_without_help(out.stdout) == [], tool
+    assert not list(tmp_path.iterdir())  # --help wrote nothing

@@ -52,14 +52,14 @@ def one_word(label: str) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("video_dir")
-    ap.add_argument("--labels", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--descriptions", default=None)
-    ap.add_argument("--template", action="append", default=[])
-    ap.add_argument("--val-fraction", type=float, default=0.2)
-    ap.add_argument("--segmenter", default="OpenCVPersonSegmenter")
-    ap.add_argument("--max-side", type=int, default=320)
+    ap.add_argument("video_dir", help='folder of labelled videos')
+    ap.add_argument("--labels", required=True, help="CSV of '<video file name>,<class name>' lines")
+    ap.add_argument("--out", required=True, help='output folder (JSON files + branches/)')
+    ap.add_argument("--descriptions", default=None, help='JSON {video stem: [descriptions]} (first = reference)')
+    ap.add_argument("--template", action="append", default=[], help='description template with {label} (repeatable)')
+    ap.add_argument("--val-fraction", type=float, default=0.2, help='share of videos in the validation split')
+    ap.add_argument("--segmenter", default="OpenCVPersonSegmenter", help='registered segmenter that splits the branches')
+    ap.add_argument("--max-side", type=int, default=320, help='downscale branch clips to this longer side')
     ap.add_argument("--source", default="custom", help="source dataset name stored per record")
     args = ap.parse_args(argv)
 

@@ -152,17 +152,17 @@ def main(argv: List[str] = None) -> int:
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("video_dir", help="a folder of videos, or one video file")
-    p.add_argument("--pose-source", default="mediapipe")
+    p.add_argument("--pose-source", default="mediapipe", help="registered pose source (or 'mediapipe', 'vitpose')")
     p.add_argument("--layout", default="", help="output layout (default: the pose source's)")
     p.add_argument("--segmenter", default="MediaPipePersonSegmenter",
                    help="registered segmenter giving person boxes/masks, or 'none'")
     p.add_argument("--preview-dir", default=None, help="write <stem>_poses.mp4 previews here")
-    p.add_argument("--out", required=True)
-    p.add_argument("--num-persons", type=int, default=2)
+    p.add_argument("--out", required=True, help='annotation pickle to write')
+    p.add_argument("--num-persons", type=int, default=2, help='people tracked per video')
     p.add_argument("--model", default="", help="ViTPose hub id / folder / JSON dict (tiny)")
     p.add_argument("--source-cfg", default="{}", help="JSON kwargs for the pose source")
-    p.add_argument("--labels", default=None)
-    p.add_argument("--split-file", default=None)
+    p.add_argument("--labels", default=None, help='JSON {video stem: label index}')
+    p.add_argument("--split-file", default=None, help='JSON {split name: [video stems]}')
     p.add_argument("--max-frames", type=int, default=0, help="0 = all frames")
     args = p.parse_args(argv)
     try:

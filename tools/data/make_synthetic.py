@@ -16,14 +16,14 @@ import time
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="output folder (created; regenerated only if parameters change)")
-    p.add_argument("--num-samples", type=int, default=2000)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--num-samples", type=int, default=2000, help='number of clips')
+    p.add_argument("--seed", type=int, default=0, help='generator seed (same seed, same data)')
     p.add_argument("--render", action="store_true", help="also write videos, masks, branch clips and HHIRChat JSON")
     p.add_argument("--classes", nargs="+", default=None,
                    help="NTU 0-based labels, A-codes (A050) or exact names; default: all generator classes")
     p.add_argument("--size", type=int, default=112, help="rendered frame size in pixels (square)")
     p.add_argument("--difficulty", type=float, default=0.5, help="0 = clean, 1 = very noisy/ambiguous")
-    p.add_argument("--frames", type=int, nargs=2, default=(40, 72), metavar=("MIN", "MAX"))
+    p.add_argument("--frames", type=int, nargs=2, default=(40, 72), metavar=("MIN", "MAX"), help='clip length range in frames')
     p.add_argument("--workers", type=int, default=None, help="processes (default: min(2, cpus))")
     p.add_argument("--list-classes", action="store_true", help="print the generator's classes and exit")
     a = p.parse_args(argv)

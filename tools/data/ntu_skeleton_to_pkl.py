@@ -89,10 +89,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="output .pkl")
     ap.add_argument("--missing", type=Path, nargs="*", default=[],
                     help="official missing-skeleton list(s) to skip")
-    ap.add_argument("--version", choices=["ntu60", "ntu120"], default="ntu120")
-    ap.add_argument("--kind", choices=["3d", "2d"], default="3d")
-    ap.add_argument("--max-bodies", type=int, default=2)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--version", choices=["ntu60", "ntu120"], default="ntu120", help='ntu60 keeps setups 1-17 only')
+    ap.add_argument("--kind", choices=["3d", "2d"], default="3d", help='3d: camera-space joints; 2d: colour-pixel joints + scores')
+    ap.add_argument("--max-bodies", type=int, default=2, help='bodies kept per sample (the most active)')
+    ap.add_argument("--workers", type=int, default=1, help='parallel reader processes')
     ap.add_argument("--strict", action="store_true", help="stop at the first malformed file")
     args = ap.parse_args(argv)
     try:

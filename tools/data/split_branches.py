@@ -33,10 +33,10 @@ def build_segmenter(name: str):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("video")
-    ap.add_argument("--out", required=True)
+    ap.add_argument("video", help='video file to split')
+    ap.add_argument("--out", required=True, help='output folder')
     ap.add_argument("--segmenter", default="MediaPipePersonSegmenter", help="registered segmenter name")
-    ap.add_argument("--num-persons", type=int, default=2)
+    ap.add_argument("--num-persons", type=int, default=2, help='people to separate')
     ap.add_argument("--max-side", type=int, default=480, help="branch clips are downsized to this (0: keep)")
     ap.add_argument("--preview", default=None, help="preview PNG path (default: OUT/<stem>_preview.png)")
     args = ap.parse_args(argv)
