@@ -287,9 +287,38 @@ def machine_info() -> Dict[str, Any]:
     return info
 
 
+def kept_rows(text: str, rerun: Sequence[str]) -> Dict[str, List[str]]:
+    """Table rows, notes and skip rows of an earlier results page for benches not in ``rerun``."""
+    out: Dict[str, List[str]] = dict(rows=[], notes=[], other=[])
+    section = "rows"
+    for line in text.splitlines():
+        if line.startswith("Notes:"):
+            section = "notes"
+        elif line.startswith("## Skipped or failed"):
+            section = "other"
+        if section == "rows" and line.startswith("| ") and not line.startswith("| Benchmark"):
+            name = line[2:].split(" | ")[0].strip()
+            if name not in rerun and name != "-":
+                out["rows"].append(line)
+        elif section == "notes" and line.startswith("- **"):
+            name = line[4:].split("**")[0]
+            if name not in rerun:
+                out["notes"].append(line)
+        elif section == "other" and line.startswith("| ") and not line.startswith("| Benchmark"):
+            name = line[2:].split(" | ")[0].strip()
+            if name not in rerun:
+                out["other"].append(line)
+    return out
+
+
 def write_markdown(path: Path, records: Sequence[Record], title: str = "hhir benchmark results",
-                   preamble: str = "", meta: Optional[Dict[str, Any]] = None) -> str:
-    """Render ``records`` as the results page and write it to ``path``; returns the text."""
+                   preamble: str = "", meta: Optional[Dict[str, Any]] = None,
+                   kept: Optional[Dict[str, List[str]]] = None) -> str:
+    """Render ``records`` as the results page and write it to ``path``; returns the text.
+
+    ``kept`` (from :func:`kept_rows`) adds an earlier run's rows of benches not run now.
+    """
+    kept = kept or dict(rows=[], notes=[], other=[])
     lines = [f"# {title}", ""]
     if preamble:
         lines += [preamble.strip(), ""]
@@ -304,10 +333,11 @@ def write_markdown(path: Path, records: Sequence[Record], title: str = "hhir ben
         row = (r.bench, r.measure, r.subject, r.peer, ratio, r.reads_as, sv, pv, r.input_size,
                r.runs)
         lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
-    if not ok:
+    lines += kept["rows"]
+    if not ok and not kept["rows"]:
         lines.append("| " + " | ".join(["-"] * len(COLUMNS)) + " |")
     notes = [r for r in ok if r.notes]
-    if notes:
+    if notes or kept["notes"]:
         lines += ["", "Notes:", ""]
         seen = set()
         for r in notes:
@@ -315,11 +345,13 @@ def write_markdown(path: Path, records: Sequence[Record], title: str = "hhir ben
             if key not in seen:
                 seen.add(key)
                 lines.append(f"- **{r.bench}** — {r.notes}")
+        lines += kept["notes"]
     other = [r for r in records if r.status != "ok"]
-    if other:
+    if other or kept["other"]:
         lines += ["", "## Skipped or failed", "", "| Benchmark | Status | Reason |", "|---|---|---|"]
         for r in other:
             lines.append(f"| {_cell(r.bench)} | {r.status} | {_cell(r.reason)} |")
+        lines += kept["other"]
     text = "\n".join(lines) + "\n"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text)

@@ -3,7 +3,7 @@
 
     python benchmarks/run_all.py                 # the full suite (< 20 min on 2 idle cores)
     python benchmarks/run_all.py --quick         # smoke run, tiny sizes, a few minutes
-    python benchmarks/run_all.py --only plugins_list train_step --out /tmp/r.md
+    python benchmarks/run_all.py --only plugins_list framework_overhead --out /tmp/r.md
 
 Every figure is a ratio against a named peer measured in the same run, with the
 input size. A bench whose script or dependency is missing is listed as skipped with
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (ROOT, WORK, Record, bench_env, failed, machine_info,  # noqa: E402
-                    skipped, write_markdown)
+from common import (ROOT, WORK, Record, bench_env, failed, kept_rows,  # noqa: E402
+                    machine_info, skipped, write_markdown)
 
 HERE = Path(__file__).resolve().parent
 SHARED_MINI = ROOT / "data" / "synthetic_mini"
@@ -149,11 +149,9 @@ BENCHES: List[Bench] = [
           args=lambda a: ["--repeats", str(a.repeats)],
           quick_args=lambda a: ["--repeats", "1"],
           parse=parse_records, timeout=900),
-    Bench("train_step", "bench_train_step.py", "benchmarks engineer",
-          args=lambda a: ["--preset", "full", "--repeats", str(a.repeats)],
-          quick_args=lambda a: ["--preset", "mini", "--batch-size", "4", "--clip-len", "16",
-                                "--steps", "1", "--repeats", "1"],
-          parse=parse_records, timeout=1200),
+    Bench("framework_overhead", "bench_framework_overhead.py", "benchmarks engineer",
+          args=lambda a: [], quick_args=lambda a: ["--quick"],
+          parse=parse_records, timeout=1800),
     Bench("ntu_dataset", "bench_ntu_dataset.py", "data-ntu engineer",
           args=lambda a: ["--num-samples", str(a.ntu_samples), "--batches", "30"],
           quick_args=lambda a: ["--num-samples", "300", "--batches", "3", "--batch-size", "16"],
@@ -161,7 +159,7 @@ BENCHES: List[Bench] = [
           timeout=1800),
     Bench("llm_ar", "bench_llm_ar.py", "LLM-AR engineer",
           args=lambda a: [], quick_args=lambda a: ["--quick"],
-          parse=parse_records, timeout=900, help_flags=["--quick"]),
+          parse=parse_records, timeout=3600),
     Bench("mini_memory", "bench_mini_memory.py", "benchmarks engineer",
           args=lambda a: ["--iters", "3", "--repeats", "1"] + _mini_data_args(a),
           quick_args=lambda a: ["--iters", "1", "--small-data", "200", "--configs",
@@ -290,13 +288,16 @@ def main(argv=None) -> int:
                     help="run only these benches")
     ap.add_argument("--out", type=Path, default=HERE / "results.md")
     ap.add_argument("--repeats", type=int, default=3,
-                    help="runs per side inside the plugins_list and train_step benches")
+                    help="runs per side inside the plugins_list bench")
     ap.add_argument("--ntu-samples", type=int, default=100_000,
                     help="size of the synthetic NTU file for the dataset bench")
     ap.add_argument("--ntu-repeats", type=int, default=1,
                     help="whole runs of the dataset bench (median)")
     ap.add_argument("--mini-small-data", type=int, default=None,
                     help="mini_memory: use an N-sample synthetic set instead of the shared one")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="with --only: keep the other benches' rows from this earlier results page "
+                         "(the page then says which benches this run re-measured)")
     ap.add_argument("--context", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     selected = [b for b in BENCHES if not args.only or b.name in args.only]
@@ -317,8 +318,20 @@ def main(argv=None) -> int:
     context = args.context or (
         "on a machine shared with other jobs they are inflated and noisy — the load average "
         "below says how busy it was.")
-    write_markdown(args.out, records, preamble=PREAMBLE.format(
-        quick=" --quick" if args.quick else "", context=context), meta=meta)
+    kept = None
+    preamble = PREAMBLE.format(quick=" --quick" if args.quick else "", context=context)
+    if args.keep is not None and args.keep.is_file() and args.only:
+        earlier = args.keep.read_text()
+        kept = kept_rows(earlier, [b.name for b in selected])
+        known = {b.name for b in BENCHES}  # rows of benches since retired are dropped
+        kept = {k: [ln for ln in v if ln[2:].split(" | ")[0].strip().strip("*") in known or
+                    ln.startswith("- **") and ln[4:].split("**")[0] in known]
+                for k, v in kept.items()}
+        when = next((ln for ln in earlier.splitlines() if ln.startswith("Run: ")), "Run: ?")
+        preamble += (f"\n\nThis run re-measured {', '.join(b.name for b in selected)}; the other "
+                     f"rows are kept from the earlier run ({when[5:]}).")
+        meta["benches"] = " ".join(b.name for b in selected)
+    write_markdown(args.out, records, preamble=preamble, meta=meta, kept=kept)
     print(f"[run_all] wrote {args.out} in {meta['suite_wall_s']} s "
           f"({sum(r.status == 'ok' for r in records)} figures, "
           f"{sum(r.status != 'ok' for r in records)} skipped/failed)", flush=True)

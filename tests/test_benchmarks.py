@@ -172,20 +172,36 @@ def test_mini_memory_shortens_every_stage_and_redirects_data(tmp_path):
     assert str(cfg.train_dataloader["dataset"]["data_root"]).startswith(str(tmp_path))
 
 
-def test_train_step_tiny(tmp_path):
-    for mod in ("hhir_llm_ar", "mmaction"):
-        if importlib.util.find_spec(mod) is None:
-            pytest.skip(f"{mod} is not installed")
-    spec = importlib.util.spec_from_file_location("bench_train_step",
-                                                  BENCH_DIR / "bench_train_step.py")
-    ts = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ts)
-    recs = ts.run("mini", batch_size=2, clip_len=8, steps=1, repeats=1,
-                  data_dir=tmp_path / "data")
+def test_kept_rows_of_an_earlier_page(tmp_path):
+    """--only with --keep: other benches' rows (and notes, skips) survive, re-run ones do not."""
+    a = common.ratio_record("alpha", "wall time", "hhir a", "peer a", 1.0, 2.0, "N=1", 1, "s", True,
+                            notes="alpha note")
+    b = common.ratio_record("beta", "wall time", "hhir b", "peer b", 1.0, 3.0, "N=2", 1, "s", True,
+                            notes="beta note")
+    old = common.write_markdown(tmp_path / "old.md", [a, b, common.skipped("gamma", "no gpu")])
+    kept = common.kept_rows(old, ["beta"])
+    assert [r.split(" | ")[0] for r in kept["rows"]] == ["| alpha"]
+    assert kept["notes"] == ["- **alpha** — alpha note"] and "gamma" in kept["other"][0]
+    b2 = common.Record.from_dict(dict(b.to_dict(), ratio=5.0))
+    text = common.write_markdown(tmp_path / "new.md", [b2], kept=kept)
+    header, rows = _table_rows(text.split("## Skipped")[0])
+    got = {r[0]: r[header.index("Ratio")] for r in rows}
+    assert got == {"beta": "**5×**", "alpha": "**2×**"}
+    assert "alpha note" in text and "| gamma | skipped |" in text
+
+
+@pytest.mark.slow
+def test_framework_overhead_quick(tmp_path):
+    """The overhead bench end to end on the tiny LLM: both sides time the same number of steps."""
+    spec = importlib.util.spec_from_file_location("bench_framework_overhead",
+                                                  BENCH_DIR / "bench_framework_overhead.py")
+    fo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fo)
+    recs = fo.run(True, steps=2, warmup=1, batch_size=2, data_dir=tmp_path / "data")
     assert len(recs) == 1 and recs[0].status == "ok", recs
     r = recs[0]
-    assert r.ratio and r.ratio > 0 and "ST-GCN" in r.peer and "HyperbolicVQTokenizer" in r.subject
-    assert "batch 2" in r.input_size and "8 frames" in r.input_size
+    assert r.ratio and r.ratio > 0 and "bare PyTorch" in r.peer and "Runner" in r.subject
+    assert r.extra["overhead"] == pytest.approx(r.subject_value / r.peer_value)
 
 
 @pytest.mark.slow
