@@ -165,10 +165,13 @@ class MediaPipePoseSource(PoseSource):
                 return seg.last_poses
             boxes, masks = tracks.boxes, tracks.masks
         tracker = make_tracker(*self._tracker_args, num_persons=self.num_persons)
-        return tracker.run(frames, self.num_persons,
-                           boxes=None if boxes is None else np.asarray(boxes, np.float32),
-                           masks=None if masks is None else np.asarray(masks, bool),
-                           progress=self.progress, desc="BlazePose")
+        try:
+            return tracker.run(frames, self.num_persons,
+                               boxes=None if boxes is None else np.asarray(boxes, np.float32),
+                               masks=None if masks is None else np.asarray(masks, bool),
+                               progress=self.progress, desc="BlazePose")
+        finally:
+            tracker.landmarker.close()
 
     def to_skeleton(self, tracks: PoseTracks, img_hw) -> SkeletonSeq:
         """``tracks`` (from :meth:`track`) in this source's layout."""

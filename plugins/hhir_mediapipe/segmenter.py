@@ -83,7 +83,10 @@ class MediaPipePersonSegmenter(Segmenter):
         P = int(num_persons)
         tracker = make_tracker(self.max_side, self.crop_pad, self.max_cost, self.min_detection_confidence,
                                0.5, P)
-        tr = tracker.run(frames, P, progress=self.progress, desc="BlazePose")
+        try:
+            tr = tracker.run(frames, P, progress=self.progress, desc="BlazePose")
+        finally:
+            tracker.landmarker.close()
         self.last_poses = tr
         s = min(1.0, self.max_side / max(H, W))
         h, w = round(H * s), round(W * s)

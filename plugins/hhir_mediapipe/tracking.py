@@ -1,11 +1,15 @@
-"""Multi-person BlazePose with identities kept over time (top-down on tracked crops).
+"""Multi-person BlazePose with identities kept over time.
 
-Per frame: BlazePose's detector on the whole frame proposes up to ``num_persons`` poses;
-a track that none of them continues (people hugging: the detector sees one box) is
-searched again with BlazePose on the padded crop of its last box; candidates are matched
-to tracks by Hungarian assignment on the mean joint distance to each track's last pose
-(relative to its size), so a person keeps its index while touching others. Given boxes
-(from a segmenter), BlazePose runs on each box's padded crop instead.
+Per frame: every tracked person has its own single-person BlazePose graph in video mode
+(its landmark region follows its own previous landmarks), fed the frame greyed outside the
+person's padded last box and over the other people's heads, so it stays on that person
+while people touch (the multi-person detector then sees one box). A result that jumps
+more than ``max_cost`` from the person's last pose, or duplicates another person, is
+dropped and that person's graph restarts. When someone is missing, the multi-person
+detector runs on the whole frame (people already found greyed out): lost people are
+re-identified by pose distance, newcomers take free slots left to right. Given boxes
+(from a segmenter), BlazePose runs on each box's padded crop instead and keeps the pose
+that best fits the box (or mask).
 """
 from __future__ import annotations
 
@@ -74,6 +78,13 @@ class _State:
         self.missing = [0] * P
         self.follower: List[Optional[Callable]] = [None] * P
 
+    def set_follower(self, p: int, follower: Optional[Callable]) -> None:
+        """Replace person ``p``'s single-person graph, closing the old one (it holds threads)."""
+        old = self.follower[p]
+        if old is not None and hasattr(old, "close"):
+            old.close()
+        self.follower[p] = follower
+
 
 def _paint_head(img: np.ndarray, xy: np.ndarray) -> None:
     """Grey disk over a pose's head (nose, eyes, ears), in place."""
@@ -90,10 +101,13 @@ def _size(box: np.ndarray) -> float:
 
 
 class PoseTracker:
-    """Runs a BlazePose ``landmarker`` over a clip and keeps identities (see module doc).
+    """Runs BlazePose over a clip and keeps identities (see module doc).
 
     Args:
-        landmarker: callable ``rgb -> (xyz [n,33,3], visibility [n,33], world [n,33,3])``.
+        landmarker: multi-person detector + landmarks, callable
+            ``rgb -> (xyz [n,33,3], visibility [n,33], world [n,33,3])``.
+        make_follower: factory of a single-person video-mode graph, callable
+            ``rgb -> (xyz [33,3], visibility [33], world [33,3]) | None``.
         max_side: frames are processed at most this large (coordinates are returned at
             full size); BlazePose's landmark input is 256 px, so 960 loses nothing for
             people taller than a quarter of the frame.
@@ -152,6 +166,8 @@ class PoseTracker:
                     self._store(out, p, t, xyz[i], vis[i], world[i])
                 continue
             self._track_frame(img, s, t, out, state, P)
+        for p in range(P):
+            state.set_follower(p, None)
         return out
 
     def _track_frame(self, img: np.ndarray, s: float, t: int, out: PoseTracks, st: "_State", P: int) -> None:
@@ -177,7 +193,7 @@ class PoseTracker:
                 if pose_distance(st.last_xy[p], st.last_sc[p], xyz[:, :2], vis, _size(st.last_box[p])) <= self.max_cost:
                     found[p] = [xyz, vis, world]
             if found[p] is None:
-                st.follower[p] = None
+                st.set_follower(p, None)
         for p in range(P):  # two followers on one person: the one that moved less keeps it
             for q in range(p + 1, P):
                 if found[p] is None or found[q] is None:
@@ -187,7 +203,8 @@ class PoseTracker:
                     moved = [pose_distance(st.last_xy[k], st.last_sc[k], found[k][0][:, :2], found[k][1], 1.0)
                              for k in (p, q)]
                     drop = q if moved[0] <= moved[1] else p
-                    found[drop], st.follower[drop] = None, None
+                    found[drop] = None
+                    st.set_follower(drop, None)
         for p in range(P):
             if found[p] is not None:
                 self._store(out, p, t, *found[p])
@@ -211,14 +228,14 @@ class PoseTracker:
                 for r, c in zip(*linear_sum_assignment(cost)):
                     if cost[r, c] <= 2 * self.max_cost:
                         self._store(out, known[r], t, *cands[c])
-                        st.follower[known[r]] = self.make_follower()
+                        st.set_follower(known[r], self.make_follower())
                         used.add(c)
             new = sorted((c for i, c in enumerate(cands) if i not in used),
                          key=lambda c: float(np.median(c[0][:, 0])))
             free = [p for p in lost if p not in known and not np.isfinite(out.boxes[p, t, 0])]
             for p, c in zip(free, new):  # newcomers take free slots, left to right
                 self._store(out, p, t, *c)
-                st.follower[p] = self.make_follower()
+                st.set_follower(p, self.make_follower())
         for p in range(P):
             if np.isfinite(out.boxes[p, t, 0]):
                 st.last_xy[p], st.last_sc[p] = out.xyz[p, t, :, :2], out.score[p, t]

@@ -46,3 +46,16 @@ def test_extract_poses_defaults_write_pickle_and_preview(tmp_path):
     ok, frame = cap.read()
     cap.release()
     assert ok and frame.std() > 0
+
+
+def test_frontend_config_builds_both_components_with_its_options():
+    from hhir_core.config import load_config
+    from hhir_core.registry import build
+
+    cfg = load_config(str(ROOT / "configs" / "_base_" / "mediapipe_frontend.py"))
+    src = build("pose_source", dict(cfg.pose_source))
+    seg = build("segmenter", dict(cfg.segmenter))
+    assert type(src).__name__ == "MediaPipePoseSource" and src.layout == "nturgb+d"
+    assert src._tracker_args == (960, 0.15, 0.25, 0.5, 0.5) and src.focal_px is None
+    assert type(seg).__name__ == "MediaPipePersonSegmenter"
+    assert (seg.max_side, seg.threshold, seg.model_selection, seg.max_reach) == (960, 0.5, 0, 0.25)

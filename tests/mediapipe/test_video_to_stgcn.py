@@ -1,4 +1,5 @@
-"""Real video -> MediaPipe poses (tools/data/extract_poses.py) -> ST-GCN via tools/test.py.
+"""Real video -> MediaPipe people and poses (tools/data/extract_poses.py with
+configs/_base_/mediapipe_frontend.py: segmenter + NTU 3-D layout) -> ST-GCN via tools/test.py.
 
 The ST-GCN checkpoint is a tiny one trained here for one epoch on a small generated
 pickle (its accuracy on the real clip is not the point; the path is): the extracted NTU
@@ -46,8 +47,8 @@ def test_real_clip_poses_evaluate_with_stgcn(tmp_path, fixtures_dir):
     (tmp_path / "labels.json").write_text(json.dumps({video.stem: 54}))  # A055 hugging
     (tmp_path / "split.json").write_text(json.dumps({"xsub_val": [video.stem]}))
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "data" / "extract_poses.py"), str(video),
-                           "--out", str(poses), "--layout", "nturgb+d", "--num-persons", "2",
-                           "--segmenter", "none", "--preview-dir", str(previews),
+                           "--out", str(poses), "--config", str(ROOT / "configs" / "_base_" / "mediapipe_frontend.py"),
+                           "--preview-dir", str(previews),
                            "--labels", str(tmp_path / "labels.json"), "--split-file", str(tmp_path / "split.json")],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -11,6 +11,8 @@ needs ``pip install 'hhir[mediapipe]'``), ``vitpose`` (transformers ViTPose, top
 person boxes), ``mmpose`` (optional extra), or any registered PoseSource name;
 ``--source-cfg '{"key": value}'`` passes extra kwargs. ``--layout nturgb+d`` writes 3-D
 NTU joints (metres) for the NTU skeleton configs; ``coco`` 2-D pixels (NTU 2-D convention).
+``--config``: take the ``pose_source`` and ``segmenter`` dicts (all options) from a config,
+e.g. ``configs/_base_/mediapipe_frontend.py``.
 ``--segmenter``: people are segmented and tracked first (default
 ``MediaPipePersonSegmenter``) and the pose source gets their boxes/masks; ``none`` lets
 the pose source find people itself. ``--preview-dir``: one ``<stem>_poses.mp4`` per video,
@@ -157,6 +159,9 @@ def main(argv: List[str] = None) -> int:
     p.add_argument("--segmenter", default="MediaPipePersonSegmenter",
                    help="registered segmenter giving person boxes/masks, or 'none'")
     p.add_argument("--preview-dir", default=None, help="write <stem>_poses.mp4 previews here")
+    p.add_argument("--config", default=None,
+                   help="a config whose `pose_source` / `segmenter` dicts replace --pose-source / "
+                        "--segmenter (e.g. configs/_base_/mediapipe_frontend.py)")
     p.add_argument("--out", required=True, help='annotation pickle to write')
     p.add_argument("--num-persons", type=int, default=2, help='people tracked per video')
     p.add_argument("--model", default="", help="ViTPose hub id / folder / JSON dict (tiny)")
@@ -180,12 +185,26 @@ def main(argv: List[str] = None) -> int:
         if not videos:
             raise DataError(f"no videos ({', '.join(VIDEO_EXTS)}) in {vdir}")
         labels = load_labels(args.labels) if args.labels else {}
-        source = build_source(args.pose_source, args.num_persons, args.model, json.loads(args.source_cfg),
-                              args.layout)
-        segmenter = None
-        if args.segmenter.lower() != "none":
-            from hhir_core.registry import build
+        from hhir_core.registry import build
 
+        frontend = {}
+        if args.config:
+            from hhir_core.config import load_config
+
+            cfg = load_config(args.config)
+            frontend = {k: dict(cfg[k]) for k in ("pose_source", "segmenter") if cfg.get(k)}
+            if not frontend:
+                raise DataError(f"{args.config}: no `pose_source` or `segmenter` dict in the config")
+        if "pose_source" in frontend:
+            source = build("pose_source", _with_progress("pose_source", frontend["pose_source"]))
+            args.num_persons = int(frontend["pose_source"].get("num_persons", args.num_persons))
+        else:
+            source = build_source(args.pose_source, args.num_persons, args.model, json.loads(args.source_cfg),
+                                  args.layout)
+        segmenter = None
+        if "segmenter" in frontend:
+            segmenter = build("segmenter", _with_progress("segmenter", frontend["segmenter"]))
+        elif args.segmenter.lower() != "none":
             segmenter = build("segmenter", _with_progress("segmenter", dict(type=args.segmenter)))
         anns = []
         for path in tqdm(videos, desc=f"poses ({args.pose_source})", unit="video"):
