@@ -430,8 +430,9 @@ def rows(est: Estimate, gpus: int = 8, mfu: float = 0.4) -> List[Tuple[str, str]
             out.append((label, f"{est.memory_gb(strategy, ck, gpus):.1f} GB"))
     flops = est.flops_per_step(est.grad_ckpt)
     out.append((f"FLOPs per optimizer step (batch {est.batch}, grad. checkpointing "
-                f"{'on' if est.grad_ckpt else 'off'})", f"{flops:.3g}"))
-    for gpu in GPUS:
+                f"{'on' if est.grad_ckpt else 'off'})",
+                f"{flops:.3g}" if flops else "not counted (no transformer in the model)"))
+    for gpu in GPUS if flops else ():
         if est.iters:
             h = est.hours(gpu, gpus, mfu, est.grad_ckpt)
             out.append((f"schedule ({est.iters:,} steps) on {gpus}x {gpu}, {int(mfu * 100)} % MFU",
