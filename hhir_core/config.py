@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import collections.abc
 import difflib
 import hashlib
 import inspect
@@ -108,10 +109,12 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None):
     except Exception as exc:  # syntax errors, bad _base_ paths, ...
         raise ConfigError(f"cannot load config {real}: {type(exc).__name__}: {exc}") from None
     if cfg_options:
+        owners = check_option_keys(cfg, cfg_options)
         try:
             cfg.merge_from_dict(cfg_options)
         except Exception as exc:
             raise ConfigError(f"bad --cfg-options {cfg_options}: {exc}") from None
+        check_option_values(cfg_options, owners)
     cfg["_config_path"] = real
     return cfg
 
@@ -283,6 +286,12 @@ def _check_signature(path: str, node: Dict[str, Any], cls: type) -> None:
     params = list(sig.parameters.values())[1:]
     accepts_kwargs = any(p.kind is p.VAR_KEYWORD for p in params)
     named = {p.name: p for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    forwarded = forwarded_kwargs(cls) if accepts_kwargs else None
+    if forwarded is not None:  # **kwargs with a known destination: check those too
+        for key in node:
+            if key != "type" and not str(key).startswith("_") and key not in named \
+                    and key not in forwarded:
+                _refuse_key(f"{path}.{key}", key, node["type"], list(named) + sorted(forwarded))
     injected = set(getattr(cls, "injected_args", ()))  # filled in by the parent component
     for p in named.values():
         if p.default is p.empty and p.name not in node and p.name not in injected:
@@ -305,6 +314,223 @@ def _check_signature(path: str, node: Dict[str, Any], cls: type) -> None:
                               f"{type(value).__name__} {value!r}")
 
 
+def _refuse_key(full_key: str, key: str, owner: str, known: Sequence[str]) -> None:
+    close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    shown = ", ".join(list(known)[:25]) + (", ..." if len(known) > 25 else "")
+    raise ConfigError(f"{full_key}: {owner} has no parameter {key!r}"
+                      + (f" (did you mean {', '.join(close)}?)" if close else "")
+                      + f"; parameters: {shown}")
+
+
+def _init_params(cls: type) -> Tuple[List[str], bool]:
+    """Named ``__init__`` parameters (without self) and whether it takes ``**kwargs``."""
+    try:
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return [], True
+    named = [p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return named, any(p.kind is p.VAR_KEYWORD for p in params)
+
+
+def forwarded_kwargs(cls: type) -> Optional[set]:
+    """Names a component's ``**kwargs`` accepts, or ``None`` if that cannot be known.
+
+    A component that forwards ``**kwargs`` declares where with a classmethod
+    ``accepted_kwargs()``; otherwise ``**kwargs`` passed on to the base class
+    (``super().__init__(**kwargs)``) take the next ``__init__`` in the MRO.
+    """
+    declared = getattr(cls, "accepted_kwargs", None)
+    if callable(declared):
+        names = declared()
+        return None if names is None else set(names)
+    for base in cls.__mro__[1:]:
+        if base is object:
+            return None
+        if "__init__" in vars(base):
+            named, more = _init_params(base)
+            if more:
+                inner = forwarded_kwargs(base)
+                return None if inner is None else set(named) | inner
+            return set(named)
+    return None
+
+
+#: top-level sections mmengine builds without a ``type`` -> the class it builds
+_IMPLICIT = {"val_cfg": "mmengine.runner.ValLoop", "test_cfg": "mmengine.runner.TestLoop",
+             "log_processor": "mmengine.runner.LogProcessor",
+             "randomness": "mmengine.runner.Runner.set_randomness"}
+_DATALOADER_EXTRA = ("dataset", "sampler", "batch_sampler", "collate_fn", "worker_init_fn",
+                     "persistent_workers", "num_batch_per_epoch")
+_ENV_KEYS = ("cudnn_benchmark", "mp_cfg", "dist_cfg", "resource_limit")
+_EXTRA_TOP = ("stages", "requires", "metadata", "work_dir", "default_scope", "launcher",
+              "load_from", "resume", "randomness", "custom_imports")
+
+
+def _import_obj(dotted: str) -> Any:
+    import importlib
+
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for attr in parts[i:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(dotted)
+
+
+def _params_of(obj: Any) -> Tuple[List[str], bool]:
+    if inspect.isclass(obj):
+        return _init_params(obj)
+    params = list(inspect.signature(obj).parameters.values())
+    named = [p.name for p in params if p.name != "self"
+             and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return named, any(p.kind is p.VAR_KEYWORD for p in params)
+
+
+def _schema_for(path: List[str], node: Any) -> Tuple[Optional[str], Optional[Any]]:
+    """``(owner name, class/function)`` deciding which keys a dict at ``path`` takes."""
+    typ = node.get("type") if hasattr(node, "get") else None
+    if isinstance(typ, str):
+        role = _role_for(".".join(path))
+        try:
+            obj = _lookup(typ, role)
+        except Exception:
+            obj = None
+        return typ, obj
+    if typ is not None and (inspect.isclass(typ) or callable(typ)):
+        return getattr(typ, "__name__", str(typ)), typ
+    if len(path) == 1:
+        key = path[0]
+        if key.endswith("_dataloader"):
+            return "DataLoader", "dataloader"
+        if key == "train_cfg":
+            loop = "EpochBasedTrainLoop" if node.get("by_epoch", True) else "IterBasedTrainLoop"
+            return loop, _import_obj(f"mmengine.runner.{loop}")
+        if key in _IMPLICIT:
+            return key, _import_obj(_IMPLICIT[key])
+        if key == "env_cfg":
+            return "env_cfg", "env"
+    return None, None
+
+
+def _allowed_keys(owner: Any) -> Tuple[Optional[List[str]], bool]:
+    """Keys a section accepts and whether that list is complete."""
+    if owner == "dataloader":
+        import torch.utils.data
+
+        named, _ = _init_params(torch.utils.data.DataLoader)
+        return named + list(_DATALOADER_EXTRA), True
+    if owner == "env":
+        return list(_ENV_KEYS), True
+    if owner is None:
+        return None, False
+    named, more = _params_of(owner)
+    named = [n for n in named if n not in ("runner", "dataloader")] + ["type"]
+    if getattr(owner, "__name__", "").endswith("Loop"):
+        named.append("by_epoch")  # read by the Runner to pick the loop
+    if more:
+        extra = forwarded_kwargs(owner) if inspect.isclass(owner) else None
+        if extra is None:
+            return named, False
+        named += sorted(extra)
+    return named, True
+
+
+def check_option_keys(cfg: Any, options: Dict[str, Any]) -> Dict[str, Any]:
+    """Check every ``--cfg-options`` key against the config tree and component signatures.
+
+    A key must either exist in the config or be a parameter of the component (or
+    mmengine section) that will receive it. Returns ``key -> owning class`` for the
+    value checks. Raises :class:`ConfigError` naming the key, with close matches.
+    """
+    from .plugins.manager import get_manager
+
+    get_manager().load()
+    import mmengine.evaluator  # noqa: F401  (registers mmengine's own components)
+    import mmengine.runner
+
+    owners: Dict[str, Any] = {}
+    for full_key in options:
+        parts = str(full_key).split(".")
+        node: Any = cfg
+        owner_obj: Any = None
+        for i, part in enumerate(parts):
+            here = ".".join(parts[:i + 1])
+            if isinstance(node, (list, tuple)):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise ConfigError(f"{here}: {'.'.join(parts[:i])} is a list of "
+                                      f"{len(node)} item(s); use an index 0..{len(node) - 1}")
+                node = node[int(part)]
+                continue
+            if not hasattr(node, "keys"):
+                raise ConfigError(f"{here}: {'.'.join(parts[:i])} is a "
+                                  f"{type(node).__name__} ({node!r}), not a section")
+            name, obj = _schema_for(parts[:i], node) if i else (None, None)
+            owner_obj = obj  # the section that receives ``part``
+            if part in node:
+                node = node[part]
+                continue
+            existing = [str(k) for k in node.keys() if not str(k).startswith("_")]
+            if i == 0:
+                top, _ = _init_params(mmengine.runner.Runner)
+                allowed, complete = top + list(_EXTRA_TOP), True
+                where = "the config"
+            else:
+                allowed, complete = _allowed_keys(obj)
+                where = name or ".".join(parts[:i])
+            if allowed is not None and part in allowed:
+                break
+            candidates = sorted(set(existing) | set(allowed or []))
+            close = difflib.get_close_matches(part, candidates, n=3, cutoff=0.6)
+            if complete or close:
+                noun = "parameter" if inspect.isclass(obj) or callable(obj) else "key"
+                raise ConfigError(
+                    f"{here}: {where} has no {noun} {part!r}"
+                    + (f" (did you mean {', '.join(close)}?)" if close else "")
+                    + (f"; it has: {', '.join(candidates[:25])}" if candidates else ""))
+            break  # an open-ended section (**kwargs going somewhere unknown): allowed
+        owners[full_key] = owner_obj
+    return owners
+
+
+#: option names whose value must be a positive int (or >= 0 for num_workers)
+_POSITIVE_INTS = ("max_epochs", "max_iters", "batch_size", "val_interval", "interval",
+                  "max_keep_ckpts", "num_stages")
+_BRACKETS = {"[": "]", "(": ")", "{": "}"}
+
+
+def check_option_values(options: Dict[str, Any], owners: Dict[str, Any]) -> None:
+    """One-line errors for option values that cannot be right (naming the key)."""
+    for key, value in options.items():
+        last = str(key).split(".")[-1]
+        if isinstance(value, str):
+            text = value.strip()
+            opened = sum(text.count(o) for o in _BRACKETS)
+            closed = sum(text.count(c) for c in _BRACKETS.values())
+            if opened != closed or (text[:1] in _BRACKETS and text[-1:] != _BRACKETS[text[0]]):
+                raise ConfigError(f"{key}: unbalanced brackets in {value!r}; write a list as "
+                                  f"{last}=[1,2] (quote the whole option in the shell)")
+        if last in _POSITIVE_INTS or last == "num_workers":
+            low = 0 if last == "num_workers" else (0 if last == "max_keep_ckpts" else 1)
+            if last == "max_keep_ckpts" and value == -1:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ConfigError(f"{key}: must be an integer >= {low}, got {value!r}")
+        owner = owners.get(key)
+        if owner is None or not callable(owner) or isinstance(owner, str):
+            continue
+        try:
+            hints = typing.get_type_hints(owner.__init__ if inspect.isclass(owner) else owner)
+        except Exception:
+            continue
+        if last in hints and len(str(key).split(".")) >= 2 and not _matches(value, hints[last]):
+            raise ConfigError(f"{key}: expected {_fmt(hints[last])}, got "
+                              f"{type(value).__name__} {value!r}")
+
+
 _SIMPLE = {int: (int,), float: (int, float), str: (str,), bool: (bool,), list: (list, tuple),
            tuple: (list, tuple), dict: (dict,)}
 
@@ -317,6 +543,12 @@ def _matches(value: Any, hint: Any) -> bool:
     if hint is type(None):
         return value is None
     base = origin or hint
+    if base in (collections.abc.Sequence, collections.abc.Iterable, list, tuple) \
+            and isinstance(value, str):
+        return False  # a string is never meant where a list of values is expected
+    if base in (collections.abc.Sequence, list) and isinstance(value, (list, tuple)):
+        args = typing.get_args(hint)
+        return not args or all(_matches(v, args[0]) for v in value)
     if base in _SIMPLE:
         if base is int and isinstance(value, bool):
             return False

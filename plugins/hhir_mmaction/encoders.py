@@ -65,6 +65,34 @@ class _MMActionGCNEncoder(BranchEncoder, nn.Module):
         inflations = sum(1 for s in inflate_stages if 2 <= s <= num_stages)
         self._dim = int(base_channels * ratio ** inflations + 1e-4)
 
+    @classmethod
+    def accepted_kwargs(cls) -> set:
+        """Keys ``**backbone_kwargs`` may hold: mmaction2's own checks are bare asserts.
+
+        The backbone's named parameters, plus ``gcn_<name>`` / ``tcn_<name>`` for the
+        graph and temporal units its blocks build (and ``gcn_type`` / ``tcn_type``).
+        """
+        import importlib
+        import inspect
+
+        def names(fn: Any, skip: Tuple[str, ...] = ()) -> set:
+            return {p.name for p in inspect.signature(fn).parameters.values()
+                    if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                    and p.name not in ("self",) + skip}
+
+        own = names(_MMActionGCNEncoder.__init__)
+        backbone = _mmaction_backbone(cls.backbone_name)
+        units = importlib.import_module("mmaction.models.utils.gcn_utils")
+        gcn = [units.unit_aagcn] if cls.backbone_name == "AAGCN" else [units.unit_gcn]
+        out = own | (names(backbone.__init__) - {"init_cfg", "pretrained"})
+        out |= {"gcn_type", "tcn_type"}
+        for unit in gcn:
+            out |= {f"gcn_{n}" for n in names(unit.__init__, ("in_channels", "out_channels", "A"))}
+        for unit in (units.unit_tcn, units.mstcn):
+            out |= {f"tcn_{n}" for n in names(unit.__init__, ("in_channels", "out_channels",
+                                                              "stride"))}
+        return out
+
     @property
     def out_dim(self) -> int:
         return self._dim
