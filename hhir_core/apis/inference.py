@@ -189,7 +189,7 @@ def init_model(config: str, checkpoint: Optional[str] = None, device: str = "cpu
 
     from ..compat import enable_safe_checkpoints
     from ..config import load_config
-    from ..engine.checkpoint import safe_load
+    from ..engine.checkpoint import check_state_dict, safe_load
     from ..plugins.manager import load_plugins
     from ..registry import build
 
@@ -213,12 +213,10 @@ def init_model(config: str, checkpoint: Optional[str] = None, device: str = "cpu
     say(f"loading {loc.checkpoint}")
     state = safe_load(loc.checkpoint)
     state = state.get("state_dict", state)
-    missing, _ = model.load_state_dict(state, strict=False)
-    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
-    not_loaded = sorted(trainable & set(missing))
-    if not_loaded:
-        raise DataError(f"{loc.checkpoint}: trainable weights missing from the checkpoint "
-                        f"(not a checkpoint of {loc.config}?), e.g. {not_loaded[:3]}")
+    # strict except for frozen weights: wrong widths, extra or missing trainable keys
+    # (a checkpoint of another config) are one DataError listing the first keys
+    check_state_dict(model, state, f"{loc.checkpoint} (config {loc.config})")
+    model.load_state_dict(state, strict=False)
     model.after_checkpoint_load()
     model.to(torch.device(device))
     model.eval()

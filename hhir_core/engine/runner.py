@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from ..config import config_hash, load_config, require_keys, validate
-from ..errors import ConfigError, HHIRError
+from ..errors import ConfigError, DataError, HHIRError
 from . import provenance
+from .checkpoint import list_checkpoints, newest_intact_checkpoint
 from .hooks import update_metrics_file
 
 STAGE_DONE = "stage_done.json"
-DEFAULT_HOOKS = ("ProvenanceHook", "TrainableCheckpointHook", "MetricsDumpHook", "CurvesHook")
+DEFAULT_HOOKS = ("ProvenanceHook", "TrainableCheckpointHook", "MetricsDumpHook", "CurvesHook",
+                 "RngStateHook")
 
 
 @dataclass
@@ -146,11 +148,14 @@ def _ensure_default_hooks(cfg: Any) -> None:
             hooks.append(dict(type=name))
     cfg.custom_hooks = hooks
     cfg.default_scope = cfg.get("default_scope") or "hhir"
+    checkpoint = (cfg.get("default_hooks") or {}).get("checkpoint")
+    if checkpoint is not None and checkpoint.get("type") in ("CheckpointHook", None):
+        checkpoint["type"] = "SafeCheckpointHook"  # same arguments, crash-safe writes
 
 
 def _build_runner(cfg: Any):
     from ..compat import enable_cpu_distributed, enable_safe_checkpoints
-    from .checkpoint import install_safe_loader
+    from .checkpoint import install_safe_loader, strict_checkpoint_loading
     from .console import QuietRunner as Runner
 
     enable_safe_checkpoints()
@@ -159,7 +164,9 @@ def _build_runner(cfg: Any):
     clean = copy.deepcopy(cfg)
     for key in ("stages", "requires", "_config_path", "metadata", "prepare_data"):
         clean.pop(key, None)
-    return Runner.from_cfg(clean)
+    runner = Runner.from_cfg(clean)
+    strict_checkpoint_loading(runner)
+    return runner
 
 
 def _merged(cfg: Any, overrides: Dict[str, Any]) -> Any:
@@ -178,6 +185,29 @@ def _last_checkpoint(work_dir: str) -> Optional[str]:
         if os.path.isfile(path):
             return path
     return None
+
+
+def _resume_point(stage_dir: str, name: Optional[str]) -> Optional[str]:
+    """Newest intact checkpoint of a stage for ``--resume auto`` (says what it skipped).
+
+    Never silently starts from scratch: if the folder holds checkpoints but none is
+    intact, that is an error.
+    """
+    path, notes = newest_intact_checkpoint(stage_dir)
+    where = f"stage {name!r}" if name else stage_dir
+    for note in notes:
+        _print(f"--resume auto ({where}): {note}")
+    if path is None:
+        existing = list_checkpoints(stage_dir)
+        if existing:
+            raise DataError(f"--resume auto: {stage_dir} holds checkpoints but none is intact "
+                            f"({'; '.join(notes[:3])}); move them away to start afresh")
+        if os.path.isfile(os.path.join(stage_dir, "last_checkpoint")):
+            _print(f"--resume auto ({where}): no checkpoint left; starting from scratch")
+        return None
+    if notes:
+        _print(f"--resume auto ({where}): falling back to the newest intact checkpoint {path}")
+    return path
 
 
 def _stage_configs(cfg: Any) -> List[Dict[str, Any]]:
@@ -231,14 +261,20 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
         scfg.work_dir = stage_dir
         scfg.custom_hooks = list(scfg.get("custom_hooks") or []) + [
             dict(type="ProgressHook", stage_index=index, stage_name=name)]
-        own_ckpt = _last_checkpoint(stage_dir)
         rerun_stage = opts.stage is not None and opts.stage == name  # --stage: start afresh
+        own_ckpt = _resume_point(stage_dir, name) if opts.resume == "auto" and not rerun_stage \
+            else None
         if opts.resume and opts.resume != "auto":
             scfg.resume, scfg.load_from = True, opts.resume
-        elif opts.resume == "auto" and own_ckpt is not None and not rerun_stage:
-            scfg.resume, scfg.load_from = True, None
+        elif own_ckpt is not None:
+            scfg.resume, scfg.load_from = True, own_ckpt
             _print(f"resumed{f' stage {name!r}' if name else ''} from {own_ckpt}")
         else:
+            existing = list_checkpoints(stage_dir)
+            if existing and not opts.resume:
+                _print(f"{stage_dir} holds checkpoints ({os.path.basename(existing[0])}, ...); "
+                       "starting from scratch because --resume was not given "
+                       "(--resume auto continues)")
             scfg.resume = False
             if previous_ckpt is not None:
                 scfg.load_from = previous_ckpt

@@ -7,6 +7,8 @@ CORE_COMPONENTS = [
     ("hook", "ProvenanceHook", "hhir_core.engine.hooks:ProvenanceHook"),
     ("hook", "TrainableCheckpointHook", "hhir_core.engine.hooks:TrainableCheckpointHook"),
     ("hook", "MetricsDumpHook", "hhir_core.engine.hooks:MetricsDumpHook"),
+    ("hook", "SafeCheckpointHook", "hhir_core.engine.hooks:SafeCheckpointHook"),
+    ("hook", "RngStateHook", "hhir_core.engine.hooks:RngStateHook"),
     ("hook", "ProgressHook", "hhir_core.engine.console:ProgressHook"),
     ("hook", "CurvesHook", "hhir_core.engine.curves:CurvesHook"),
     # data-ntu: NTU datasets, skeleton transforms, classification metric
