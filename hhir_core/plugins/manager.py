@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import time
@@ -81,6 +82,15 @@ class PluginManager:
                 info.status, info.error = "disabled", "not in HHIR_PLUGINS allow-list"
                 continue
             self._load_one(info, loader=ep.load)
+        unknown = sorted((allowed or set()) - set(self.plugins))
+        if unknown:
+            import warnings
+
+            close = {u: difflib.get_close_matches(u, list(self.plugins), n=1) for u in unknown}
+            hints = ", ".join(f"{u!r}" + (f" (did you mean {close[u][0]!r}?)" if close[u] else "")
+                              for u in unknown)
+            warnings.warn(f"HHIR_PLUGINS names no installed plugin: {hints}; installed: "
+                          f"{', '.join(sorted(self.plugins)) or '(none)'}", stacklevel=2)
 
     def add_plugin(self, name: str, module: Any, version: str = "") -> PluginInfo:
         """Register an already-imported plugin module (tests, notebooks)."""
