@@ -15,9 +15,12 @@ the project's ``NTUSkeletonDataset`` and the config's training pipeline), same o
 * peer — a hand-written loop: ``torch.utils.data.DataLoader`` over the same dataset,
   ``loss = model(keypoint, label, mode='loss')``, ``backward``, ``step``.
 
-A step's time is the interval between the ends of two consecutive steps (data loading
-included), median over the measured steps after the warm-up. The bare loop runs
-before and after the runner (half the steps each), so background load hits both alike.
+The two alternate step by step (A B A B ...: a lowest-priority hook of the runner runs
+one bare step after each runner step, outside the runner's timer), so background load
+hits both alike. A runner step is timed from the end of the previous bare step to the
+end of its own hooks (data fetch, ``train_step``, every hook of the iteration); a bare
+step from its data fetch to ``opt.step()``. Median over the measured steps after the
+warm-up.
 """
 from __future__ import annotations
 
@@ -71,60 +74,69 @@ def _optimizer(model, cfg):
                              weight_decay=wd)
 
 
-def bare_loop(cfg, steps: int, warmup: int) -> List[float]:
-    """Step times of the hand-written loop (same model config, dataset and batch size)."""
-    import torch
-    from mmengine.dataset import default_collate
+class BareLoop:
+    """The hand-written loop: same model config, dataset, batch size and optimizer."""
 
-    from hhir_core.registry import DATASETS, MODELS
+    def __init__(self, cfg) -> None:
+        import torch
+        from mmengine.dataset import default_collate
 
-    torch.manual_seed(0)
-    model = MODELS.build(copy.deepcopy(cfg.model))
-    model.on_stage_start()
-    model.train()
-    dl = cfg.train_dataloader
-    loader = torch.utils.data.DataLoader(
-        DATASETS.build(copy.deepcopy(dl.dataset)), batch_size=dl.batch_size, shuffle=True,
-        num_workers=dl.get("num_workers", 0), collate_fn=default_collate, drop_last=True,
-        persistent_workers=bool(dl.get("num_workers", 0)))
-    opt = _optimizer(model, cfg)
-    times, last = [], time.perf_counter()
-    it = iter(loader)
-    for _ in range(warmup + steps):
+        from hhir_core.registry import DATASETS, MODELS
+
+        torch.manual_seed(0)
+        self.model = MODELS.build(copy.deepcopy(cfg.model))
+        self.model.on_stage_start()
+        self.model.train()
+        dl = cfg.train_dataloader
+        workers = dl.get("num_workers", 0)
+        self.loader = torch.utils.data.DataLoader(
+            DATASETS.build(copy.deepcopy(dl.dataset)), batch_size=dl.batch_size, shuffle=True,
+            num_workers=workers, collate_fn=default_collate, drop_last=True,
+            persistent_workers=bool(workers))
+        self.it = iter(self.loader)
+        self.opt = _optimizer(self.model, cfg)
+
+    def step(self) -> float:
+        """One step (data loading included); returns its wall time."""
+        t = time.perf_counter()
         try:
-            batch = next(it)
+            batch = next(self.it)
         except StopIteration:
-            it = iter(loader)
-            batch = next(it)
-        losses = model(batch["keypoint"], batch["label"], mode="loss")
+            self.it = iter(self.loader)
+            batch = next(self.it)
+        losses = self.model(batch["keypoint"], batch["label"], mode="loss")
         loss = sum(losses.values())
-        opt.zero_grad(set_to_none=True)
+        self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        opt.step()
-        now = time.perf_counter()
-        times.append(now - last)
-        last = now
-    return times[warmup:]
+        self.opt.step()
+        return time.perf_counter() - t
 
 
-def runner_steps(cfg, steps: int, warmup: int, work_dir: Path) -> List[float]:
-    """Step times of mmengine's Runner built from the stage config as tools/train.py does."""
+def interleaved(cfg, steps: int, warmup: int, work_dir: Path):
+    """Runner steps and bare steps alternating (A B A B ...); returns (hhir, bare) step times.
+
+    A hook of the lowest priority ends each runner step's timer (after every other hook
+    of the iteration), runs one bare step, and restarts the timer; so the runner's time
+    covers its data fetch, hooks and train step, and none of the bare step.
+    """
     from mmengine.hooks import Hook
 
     from hhir_core.engine.runner import _build_runner, _ensure_default_hooks
 
-    times: List[float] = []
+    bare = BareLoop(cfg)
+    hhir_times: List[float] = []
+    bare_times: List[float] = []
 
-    class StepTimer(Hook):
+    class Alternate(Hook):
         priority = "LOWEST"
 
         def before_train(self, runner) -> None:
             self.last = time.perf_counter()
 
         def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-            now = time.perf_counter()
-            times.append(now - self.last)
-            self.last = now
+            hhir_times.append(time.perf_counter() - self.last)
+            bare_times.append(bare.step())
+            self.last = time.perf_counter()
 
     scfg = copy.deepcopy(cfg)
     scfg.work_dir = str(work_dir)
@@ -132,9 +144,9 @@ def runner_steps(cfg, steps: int, warmup: int, work_dir: Path) -> List[float]:
                           val_interval=10 ** 9)
     _ensure_default_hooks(scfg)
     runner = _build_runner(scfg)
-    runner.register_hook(StepTimer())
+    runner.register_hook(Alternate())
     runner.train()
-    return times[warmup:]
+    return hhir_times[warmup:], bare_times[warmup:]
 
 
 def run(quick: bool, steps: int, warmup: int, batch_size: int, data_dir: Path) -> List[Record]:
@@ -145,10 +157,7 @@ def run(quick: bool, steps: int, warmup: int, batch_size: int, data_dir: Path) -
 
     load_plugins()
     cfg = _stage_cfg(quick, batch_size, data_dir)
-    first = steps // 2
-    bare = bare_loop(cfg, first, warmup)
-    hhir = runner_steps(cfg, steps, warmup, WORK / "framework_overhead")
-    bare += bare_loop(cfg, steps - first, warmup)
+    hhir, bare = interleaved(cfg, steps, warmup, WORK / "framework_overhead")
     b, h = statistics.median(bare), statistics.median(hhir)
     size = (f"batch {batch_size}, {'tiny random LLM' if quick else 'SmolLM2 (8 blocks) + LoRA r=64'}"
             f", {steps} measured steps after {warmup} warm-up, 1 thread")
