@@ -49,3 +49,21 @@ def test_markdown_and_cli(zoo):
 
 def test_percent_conversion():
     assert as_percent("top1", 0.5) == 50 and as_percent("cosine", 0.5) == 0.5
+
+
+def test_zoo_doc_keeps_the_estimate_section(tmp_path):
+    """tools/make_zoo_doc.py rewrites the zoo table but keeps the `hhir estimate` section."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_zoo_doc", REPO / "tools" / "make_zoo_doc.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = tmp_path / "model_zoo.md"
+    section = f"{tool.ESTIMATE_MARKER}\n## Paper-scale cost\n\n| quantity | value |\n|---|---|\n"
+    out.write_text("# stale table\n\n" + section)
+    assert tool.main(["--out", str(out)]) == 0
+    text = out.read_text()
+    assert "stale table" not in text and "llm_ar_ntu120" in text
+    assert text.endswith(section) and text.count(tool.ESTIMATE_MARKER) == 1
+    repo_doc = (REPO / "docs" / "model_zoo.md").read_text()
+    assert tool.ESTIMATE_MARKER in repo_doc and "### `llm_ar_ntu120.py`" in repo_doc
