@@ -8,12 +8,14 @@ landmark model input to [0, 1], as in mediapipe's pose graphs).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
+import sys
 import zipfile
 from pathlib import Path
-from typing import Any, Optional, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
 import numpy as np
 
@@ -40,6 +42,30 @@ def require_mediapipe() -> Any:
     except ImportError:  # pragma: no cover - mediapipe itself needs protobuf
         pass
     return mp
+
+
+@contextlib.contextmanager
+def quiet_native_logs() -> Iterator[None]:
+    """Silence C++ stderr (absl INFO/WARNING lines such as "GPU support is not available")
+    while a mediapipe graph is built; Python-level errors still propagate as exceptions."""
+    if os.environ.get("HHIR_MEDIAPIPE_LOGS"):
+        yield
+        return
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # captured or replaced stderr
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 def model_path(rel: str) -> Path:
@@ -88,7 +114,8 @@ class Landmarker:
             min_pose_detection_confidence=float(min_detection_confidence),
             min_pose_presence_confidence=float(min_presence_confidence),
             output_segmentation_masks=False)
-        self._task = vision.PoseLandmarker.create_from_options(opts)
+        with quiet_native_logs():
+            self._task = vision.PoseLandmarker.create_from_options(opts)
 
     def __call__(self, rgb: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(xyz [n,33,3] pixels (z on the x scale), visibility [n,33], world [n,33,3] m)``."""
@@ -114,7 +141,8 @@ class SelfieSegmenter:
 
     def __init__(self, model_selection: int = 0) -> None:
         mp = require_mediapipe()
-        self._seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=int(model_selection))
+        with quiet_native_logs():
+            self._seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=int(model_selection))
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         return np.asarray(self._seg.process(np.ascontiguousarray(rgb)).segmentation_mask, np.float32)
@@ -135,10 +163,11 @@ class TrackingPose:
     def __init__(self, min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
                  smooth_landmarks: bool = True) -> None:
         mp = require_mediapipe()
-        self._pose = mp.solutions.pose.Pose(
-            static_image_mode=False, model_complexity=1, smooth_landmarks=bool(smooth_landmarks),
-            enable_segmentation=False, min_detection_confidence=float(min_detection_confidence),
-            min_tracking_confidence=float(min_tracking_confidence))
+        with quiet_native_logs():
+            self._pose = mp.solutions.pose.Pose(
+                static_image_mode=False, model_complexity=1, smooth_landmarks=bool(smooth_landmarks),
+                enable_segmentation=False, min_detection_confidence=float(min_detection_confidence),
+                min_tracking_confidence=float(min_tracking_confidence))
 
     def __call__(self, rgb: np.ndarray) -> Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """``(xyz [33,3] pixels, visibility [33], world [33,3] m)`` or ``None`` (nobody found)."""
