@@ -383,6 +383,7 @@ class NTUSkeletonDataset:
         self.packed = packed
         self.test_mode = test_mode
         self.max_refetch = max_refetch
+        self._epoch_seed = _EpochSeed()
         self.num_joints = num_joints
         self.class_ids = _resolve_classes(classes)
         self.pipeline = build_pipeline(pipeline)
@@ -507,7 +508,12 @@ class NTUSkeletonDataset:
     def prepare_data(self, idx: int) -> Any:
         return self.pipeline(self.get_data_info(idx))
 
+    def set_epoch_seed(self, seed: int, epoch: int) -> None:
+        """Called before each training epoch (RngStateHook); see :class:`_EpochSeed`."""
+        self._epoch_seed.set(seed, epoch)
+
     def __getitem__(self, idx: int) -> Any:
+        self._epoch_seed.apply_in_worker()
         n = len(self)
         for attempt in range(self.max_refetch + 1):
             j = (idx + attempt) % n
@@ -547,6 +553,47 @@ class NTUSkeletonDataset:
 
     def full_init(self) -> None:
         """mmengine calls this on lazily-initialised datasets; we are always ready."""
+
+
+class _EpochSeed:
+    """Re-seed DataLoader workers at every epoch from (seed, epoch, worker id).
+
+    Persistent workers keep their random generators across epochs, so a run resumed
+    at epoch ``e`` (fresh workers) would augment differently from the uninterrupted
+    run. The main process writes ``(seed, epoch)`` into shared memory before the epoch's
+    iterator exists; a worker that sees a new epoch re-seeds Python, numpy and torch,
+    so augmentation depends only on (seed, epoch, worker id) in both runs.
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        self._shared = multiprocessing.RawArray("q", 2)  # seed, epoch (-1: not set)
+        self._shared[1] = -1
+        self._seen = -1
+
+    def set(self, seed: int, epoch: int) -> None:
+        self._shared[0], self._shared[1] = int(seed), int(epoch)
+
+    def apply_in_worker(self) -> None:
+        epoch = self._shared[1]
+        if epoch < 0 or epoch == self._seen:
+            return
+        import torch.utils.data
+
+        info = torch.utils.data.get_worker_info()
+        if info is None:  # main process: RngStateHook restores its generators
+            return
+        import random
+
+        import torch
+
+        self._seen = epoch
+        seed = int(np.random.SeedSequence([int(self._shared[0]) & (2 ** 63 - 1), epoch,
+                                           info.id]).generate_state(1)[0])
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
 
 
 class NTUSkeleton2DDataset(NTUSkeletonDataset):

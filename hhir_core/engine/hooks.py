@@ -223,6 +223,9 @@ class RngStateHook(Hook):
 
         if not isinstance(runner.train_loop, IterBasedTrainLoop):
             self._restore()  # before the epoch's DataLoader iterator exists
+            dataset = getattr(runner.train_dataloader, "dataset", None)
+            if hasattr(dataset, "set_epoch_seed"):  # persistent workers: see _EpochSeed
+                dataset.set_epoch_seed(runner.seed or 0, runner.epoch)
 
     def before_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None) -> None:
         self._restore()

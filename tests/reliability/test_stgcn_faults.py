@@ -40,7 +40,7 @@ def _write_pickle(path: Path, n: int, frames: int) -> None:
     path.write_bytes(pickle.dumps(dict(split=split, annotations=annos), protocol=4))
 
 
-def _options(ann: Path) -> list:
+def _options(ann: Path, workers: int = 0) -> list:
     opts = ["model.backbone.base_channels=8", "model.backbone.num_stages=2",
             "model.backbone.inflate_stages=[]", "model.backbone.down_stages=[]",
             "train_cfg.max_epochs=4", "train_cfg.val_interval=4",
@@ -48,14 +48,14 @@ def _options(ann: Path) -> list:
             "param_scheduler.1.T_max=4"]
     for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
         opts += [f"{loader}.dataset.ann_file={ann}", f"{loader}.dataset.synthetic=None",
-                 f"{loader}.batch_size=8", f"{loader}.num_workers=0",
-                 f"{loader}.persistent_workers=False"]
+                 f"{loader}.batch_size=8", f"{loader}.num_workers={workers}",
+                 f"{loader}.persistent_workers={workers > 0}"]
     return opts
 
 
-def _cmd(work: Path, ann: Path, *extra: str) -> list:
+def _cmd(work: Path, ann: Path, *extra: str, workers: int = 0) -> list:
     return [PYTHON, TRAIN, str(REPO / "configs" / "stgcn_ntu120_mini.py"), "--work-dir",
-            str(work), *extra, "--cfg-options", *_options(ann)]
+            str(work), *extra, "--cfg-options", *_options(ann, workers)]
 
 
 @pytest.mark.slow
@@ -79,14 +79,15 @@ def test_kill_during_packing_then_rerun(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_stgcn_killed_after_a_checkpoint_resumes_exactly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [0, 1])  # 1: a persistent DataLoader worker
+def test_stgcn_killed_after_a_checkpoint_resumes_exactly(tmp_path: Path, workers: int) -> None:
     ann = tmp_path / "tiny.pkl"
     _write_pickle(ann, 48, 40)
-    ref = subprocess.run(_cmd(tmp_path / "ref", ann), env=ENV, cwd=REPO, capture_output=True,
+    ref = subprocess.run(_cmd(tmp_path / "ref", ann, workers=workers), env=ENV, cwd=REPO, capture_output=True,
                          text=True, timeout=1200)
     assert ref.returncode == 0, ref.stderr[-3000:]
     work = tmp_path / "w"
-    proc = subprocess.Popen(_cmd(work, ann), env=ENV, cwd=REPO, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(_cmd(work, ann, workers=workers), env=ENV, cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 600
     while time.time() < deadline and not (work / "epoch_2.pth").exists():
@@ -94,7 +95,7 @@ def test_stgcn_killed_after_a_checkpoint_resumes_exactly(tmp_path: Path) -> None
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not (work / "epoch_4.pth").exists()
-    out = subprocess.run(_cmd(work, ann, "--resume", "auto"), env=ENV, cwd=REPO,
+    out = subprocess.run(_cmd(work, ann, "--resume", "auto", workers=workers), env=ENV, cwd=REPO,
                          capture_output=True, text=True, timeout=1200)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "resumed from" in out.stdout + out.stderr
