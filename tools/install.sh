@@ -7,11 +7,21 @@ VENV=${HHIR_VENV:-.venv}
 PY=${PYTHON:-python3}
 say() { echo "[install] $*"; }
 
+
 if [ ! -x "$VENV/bin/python" ]; then
   say "creating virtual environment $VENV"
   "$PY" -m venv "$VENV"
 fi
-PIP="$VENV/bin/python -m pip --disable-pip-version-check -q"
+# pip's own output goes to $VENV/install.log: the deliberate --no-deps installs below make its
+# resolver print "dependency conflicts" for packages hhir never imports (decord, jax, ...);
+# a failing step prints the end of the log.
+LOG="$VENV/install.log"
+pip_logged() {
+  if ! "$VENV/bin/python" -m pip --disable-pip-version-check -q "$@" >>"$LOG" 2>&1; then
+    echo "[install] failed: pip $*" >&2; tail -n 25 "$LOG" >&2; return 1
+  fi
+}
+PIP=pip_logged
 has() { "$VENV/bin/python" - "$1" <<'PYEOF' >/dev/null 2>&1
 import sys, importlib.metadata as m; m.version(sys.argv[1])
 PYEOF
