@@ -1,14 +1,18 @@
-"""Vision helpers that more than one method uses: the CLIP image encoder and a person detector.
+"""Vision helpers that more than one method uses: the CLIP image encoder, a video reader and
+a person detector.
 
 Import-light: torch, transformers and OpenCV are imported inside the functions.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Dict, Optional, Tuple, Union
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ConfigError, DataError
+from .structures import VideoClip
 
 #: CLIP's RGB normalisation of frames in [0, 1]
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -47,6 +51,33 @@ def load_clip_vision(model: Union[str, Dict[str, Any]], defaults: Optional[Dict[
                           f"CLIP checkpoint{missing_hint}") from exc
 
 
+def read_video(path: Union[str, os.PathLike], max_frames: Optional[int] = None) -> VideoClip:
+    """Every frame of a video file (or the first ``max_frames``) as a :class:`VideoClip`
+    of RGB ``uint8 [T, H, W, 3]`` frames with the file's frame rate (OpenCV).
+
+    A missing, unreadable or empty file is a :class:`DataError` naming it.
+    """
+    import cv2
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"video {path} does not exist")
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    try:
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 30.0)
+        while not max_frames or len(frames) < max_frames:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    finally:
+        cap.release()
+    if not frames:
+        raise DataError(f"video {path} has no frame OpenCV can decode")
+    return VideoClip(frames=np.stack(frames), fps=fps, source=str(path))
+
+
 def detect_people(image: np.ndarray, min_score: float = 0.0, stride: int = 8
                   ) -> Tuple[np.ndarray, np.ndarray]:
     """People boxes ``[N, 4]`` (x1, y1, x2, y2, float32) and scores ``[N]`` in an image.
@@ -72,4 +103,4 @@ def detect_people(image: np.ndarray, min_score: float = 0.0, stride: int = 8
     return boxes[keep], scores[keep]
 
 
-__all__ = ["CLIP_MEAN", "CLIP_STD", "load_clip_vision", "detect_people"]
+__all__ = ["CLIP_MEAN", "CLIP_STD", "load_clip_vision", "read_video", "detect_people"]

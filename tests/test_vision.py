@@ -1,12 +1,12 @@
-"""The core's shared vision helpers: the one CLIP loader and the one people detector."""
+"""The core's shared vision helpers: the one CLIP loader, video reader and people detector."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from hhir_core.errors import ConfigError
-from hhir_core.vision import detect_people, load_clip_vision
+from hhir_core.errors import ConfigError, DataError
+from hhir_core.vision import detect_people, load_clip_vision, read_video
 from helpers import FIXTURES
 
 TINY = dict(tiny=True, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
@@ -50,3 +50,23 @@ def test_detect_people_finds_the_two_people_of_the_real_hug_clip():
     assert len(boxes) >= 1 and (scores >= 0.3).all()
     assert ((boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])).all()
     assert (boxes[:, [0, 2]] <= 480 + 1).all() and (boxes[:, [1, 3]] <= 270 + 1).all()
+
+
+def test_read_video_returns_rgb_frames_and_fps_and_names_bad_files(tmp_path):
+    import cv2
+
+    path = tmp_path / "red.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 12.0, (32, 24))
+    for _ in range(5):
+        writer.write(np.dstack([np.zeros((24, 32), np.uint8)] * 2 + [np.full((24, 32), 255, np.uint8)]))
+    writer.release()                                      # BGR red
+    clip = read_video(path)
+    assert clip.frames.shape == (5, 24, 32, 3) and clip.frames.dtype == np.uint8
+    assert clip.fps == pytest.approx(12.0)
+    assert clip.frames[..., 0].mean() > 200 and clip.frames[..., 2].mean() < 50   # RGB order
+    assert read_video(path, max_frames=2).frames.shape[0] == 2
+    with pytest.raises(DataError, match="missing.mp4.*does not exist"):
+        read_video(tmp_path / "missing.mp4")
+    (tmp_path / "empty.mp4").write_bytes(b"not a video")
+    with pytest.raises(DataError, match="empty.mp4"):
+        read_video(tmp_path / "empty.mp4")

@@ -279,14 +279,12 @@ def read_clip(item: InferenceInput, ctx: InferenceContext):
         import cv2
         import numpy as np
 
-        from ..data.video_skeleton import read_video
         from ..structures import VideoClip
+        from ..vision import read_video
 
         ctx.step(f"reading {item.video}")
-        cap = cv2.VideoCapture(str(item.video))
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 30.0)
-        cap.release()
-        frames = read_video(item.video)
+        clip = read_video(item.video)
+        frames, fps = clip.frames, clip.fps
         h, w = frames.shape[1:3]
         scale = min(1.0, ctx.max_video_side / max(h, w)) if ctx.max_video_side else 1.0
         if scale < 1.0:

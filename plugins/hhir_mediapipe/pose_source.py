@@ -54,20 +54,9 @@ def read_clip(sample: dict) -> VideoClip:
     if path is None:
         raise DataError(f"MediaPipePoseSource needs sample['clip'] (a VideoClip) or sample['filename']; "
                         f"got keys {sorted(sample)}")
-    import cv2
+    from hhir_core.vision import read_video
 
-    cap = cv2.VideoCapture(str(path))
-    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-    frames = []
-    while True:
-        ok, f = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(f, cv2.COLOR_BGR2RGB))
-    cap.release()
-    if not frames:
-        raise DataError(f"video {path} cannot be read by OpenCV (no frame)")
-    return VideoClip(frames=np.stack(frames), fps=fps, source=str(path))
+    return read_video(path)
 
 
 def check_frames(clip: VideoClip, who: str) -> np.ndarray:

@@ -12,27 +12,12 @@ import numpy as np
 
 from hhir_core.errors import DataError
 from hhir_core.structures import PersonTracks, VideoClip
+from hhir_core.vision import read_video as core_read_video
 
 
 def read_video(path: str | Path) -> VideoClip:
-    """All frames of a video as RGB uint8 ``[T,H,W,3]``."""
-    import cv2
-
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"video {path} does not exist")
-    cap = cv2.VideoCapture(str(path))
-    fps = float(cap.get(cv2.CAP_PROP_FPS) or 30.0)
-    frames = []
-    while True:
-        ok, fr = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(fr, cv2.COLOR_BGR2RGB))
-    cap.release()
-    if not frames:
-        raise DataError(f"OpenCV read no frames from {path}")
-    return VideoClip(frames=np.stack(frames), fps=fps, source=str(path))
+    """All frames of a video as a clip of RGB uint8 ``[T,H,W,3]`` (the core's reader)."""
+    return core_read_video(path)
 
 
 def branch_frames(clip: VideoClip, tracks: PersonTracks) -> Dict[str, np.ndarray]:

@@ -77,22 +77,15 @@ def read_clip_frames(path: Path, num_frames: int, size: Sequence[int], sample_id
     """``num_frames`` uniformly sampled RGB frames of a video, resized to ``size`` (h, w): uint8 ``[T,h,w,3]``."""
     import cv2
 
-    if not Path(path).is_file():
-        raise DataError(f"sample {sample_id!r}: video {path} does not exist")
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, fr = cap.read()
-        if not ok:
-            break
-        frames.append(fr)
-    cap.release()
-    if not frames:
-        raise DataError(f"sample {sample_id!r}: OpenCV read no frames from {path}")
+    from hhir_core.vision import read_video
+
+    try:
+        frames = read_video(path).frames
+    except DataError as exc:
+        raise DataError(f"sample {sample_id!r}: {exc}") from None
     idx = np.linspace(0, len(frames) - 1, int(num_frames)).round().astype(int)
     h, w = int(size[0]), int(size[1])
-    return np.stack([cv2.cvtColor(cv2.resize(frames[i], (w, h), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
-                     for i in idx])
+    return np.stack([cv2.resize(frames[i], (w, h), interpolation=cv2.INTER_AREA) for i in idx])
 
 
 def frames_to_tensor(frames: np.ndarray):

@@ -29,6 +29,7 @@ from hhir_core.data.bad_samples import BadSampleError
 from hhir_core.data.ntu import NTUSkeletonDataset
 from hhir_core.errors import DataError
 from hhir_core.vision import CLIP_MEAN, CLIP_STD
+from hhir_core.vision import read_video as read_clip
 
 #: CLIP's RGB normalisation, the default for frames.
 #: ``frame_mode`` values: RGB frames, or the motion map (see the module docstring).
@@ -42,24 +43,10 @@ MOTION_STD = (0.0441,) * 3
 
 def read_video(path: Union[str, Path]) -> np.ndarray:
     """All frames of a video as RGB ``uint8 [T,H,W,3]`` (OpenCV)."""
-    import cv2
-
-    path = Path(path)
-    if not path.is_file():
-        raise BadSampleError(f"video file {path} does not exist")
-    cap = cv2.VideoCapture(str(path))
-    frames: List[np.ndarray] = []
     try:
-        while True:
-            ok, frame = cap.read()
-            if not ok:
-                break
-            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-    finally:
-        cap.release()
-    if not frames:
-        raise BadSampleError(f"video file {path} has no decodable frame")
-    return np.stack(frames)
+        return read_clip(path).frames
+    except DataError as exc:  # one unusable sample, handled by the dataset's bad-sample policy
+        raise BadSampleError(str(exc)) from None
 
 
 def motion_maps(video: np.ndarray, idx: np.ndarray,

@@ -36,26 +36,11 @@ VIDEO_EXTS = (".mp4", ".avi", ".mkv", ".mov", ".webm")
 
 
 def read_video(path: Path, max_frames: int = 0):
-    """All RGB frames ``uint8 [T,H,W,3]`` and the fps of a video (OpenCV)."""
-    import cv2
-    import numpy as np
+    """All RGB frames ``uint8 [T,H,W,3]`` (or the first ``max_frames``) and the fps of a video."""
+    from hhir_core.vision import read_video as read_clip
 
-    from hhir_core.errors import DataError
-
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise DataError(f"video {path} cannot be opened by OpenCV")
-    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-    frames = []
-    while not max_frames or len(frames) < max_frames:
-        ok, f = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(f, cv2.COLOR_BGR2RGB))
-    cap.release()
-    if not frames:
-        raise DataError(f"video {path} has no readable frame")
-    return np.stack(frames), fps
+    clip = read_clip(path, max_frames=max_frames or None)
+    return clip.frames, clip.fps
 
 
 def load_labels(path: str) -> Dict[str, int]:
