@@ -17,7 +17,7 @@ TEXT = {p.name: p.read_text(encoding="utf-8") for p in DOCS}
 # `configs/...py` not preceded by a path component (examples/.../configs/x.py is another tree)
 CONFIG_RE = re.compile(r"(?<![\w/.-])(configs/[\w/{},*.-]+?\.py)\b")
 PLUGIN_CONFIG_RE = re.compile(r"\b(hhir_\w+)::([\w/.-]+?\.py)\b")
-TOOL_RE = re.compile(r"(?<![\w/.-])(tools/(?:data/)?\w+\.py)\b")
+TOOL_RE = re.compile(r"(?<![\w/.-])((?:tools/(?:data/)?|benchmarks/)\w+\.py)\b")
 # `hhir WORD [SUB]`; "hhir conformance: ..." is program output, not a command
 HHIR_RE = re.compile(r"(?:^|[`\s(])hhir ([a-z][a-z-]*)\b(?!:)(?: ([a-z][a-z-]*))?", re.M)
 
@@ -61,6 +61,7 @@ def test_the_docs_mention_what_this_test_checks():
     assert "configs/ablations/pevl/no_ucmr.py" in CONFIGS
     assert "hhir_llm_ar::llm_ar_ntu120_mini.py" in PLUGIN_CONFIGS
     assert "tools/train.py" in TOOLS and "tools/data/make_synthetic.py" in TOOLS
+    assert "benchmarks/run_all.py" in TOOLS
 
 
 @pytest.mark.parametrize("path", sorted(CONFIGS) + sorted(PLUGIN_CONFIGS))
