@@ -164,11 +164,15 @@ def frozen_key_filter(model: Any) -> Callable[[str], bool]:
     return lambda key: key in frozen or (bool(prefix_tuple) and key.startswith(prefix_tuple))
 
 
-def check_state_dict(model: Any, state: Dict[str, Any], source: str) -> None:
+def check_state_dict(model: Any, state: Dict[str, Any], source: str,
+                     init_only: bool = False) -> List[str]:
     """Refuse a checkpoint that does not fit ``model`` (one line, first few keys).
 
     Unexpected keys and shape mismatches are errors; missing keys are allowed only
-    for frozen weights (see :func:`frozen_key_filter`).
+    for frozen weights (see :func:`frozen_key_filter`). ``init_only`` (``load_from``
+    starting a new stage or fine-tune) also lets trainable weights the checkpoint
+    does not have start fresh (e.g. token embeddings added by a later stage); they
+    are returned so the caller can say so.
     """
     full = getattr(model, "_hhir_full_state_dict", None) or model.state_dict
     own = full()
@@ -179,6 +183,9 @@ def check_state_dict(model: Any, state: Dict[str, Any], source: str) -> None:
                   and tuple(state[k].shape) != tuple(own[k].shape)]
     may_miss = frozen_key_filter(model)
     missing = [k for k in own if k not in state and not may_miss(k)]
+    fresh: List[str] = []
+    if init_only:
+        fresh, missing = missing, []
     problems = []
     if mismatched:
         problems.append(f"{len(mismatched)} shape mismatch(es) (checkpoint vs model): "
@@ -191,17 +198,26 @@ def check_state_dict(model: Any, state: Dict[str, Any], source: str) -> None:
         raise DataError(f"checkpoint {source} does not fit the model "
                         f"{type(model).__name__} (another config or width?): "
                         + " | ".join(problems))
+    return fresh
 
 
-def strict_checkpoint_loading(runner: Any) -> None:
-    """Make ``runner.load_checkpoint`` (load_from, resume, test) check the state first."""
+def strict_checkpoint_loading(runner: Any, init_only: bool = False) -> None:
+    """Make ``runner.load_checkpoint`` (load_from, resume, test) check the state first.
+
+    ``init_only``: the checkpoint initialises a training run (``load_from`` without
+    resume), so new trainable weights may be missing (see :func:`check_state_dict`).
+    """
     original = runner.load_checkpoint
 
     def load_checkpoint(filename: str, map_location: Any = "cpu", strict: bool = False,
                         revise_keys: Any = ((r"^module.", ""),)) -> Dict[str, Any]:
         model = runner.model.module if hasattr(runner.model, "module") else runner.model
         checkpoint = safe_load(filename, map_location="cpu")
-        check_state_dict(model, checkpoint.get("state_dict", checkpoint), filename)
+        fresh = check_state_dict(model, checkpoint.get("state_dict", checkpoint), filename,
+                                 init_only=init_only and not getattr(runner, "_resume", False))
+        if fresh:
+            print(f"[hhir] {len(fresh)} trainable weight(s) not in {filename} start fresh: "
+                  f"{', '.join(fresh[:3])}{', ...' if len(fresh) > 3 else ''}", flush=True)
         return original(filename, map_location=map_location, strict=False,
                         revise_keys=list(revise_keys))
 

@@ -165,7 +165,8 @@ def _build_runner(cfg: Any):
     for key in ("stages", "requires", "_config_path", "metadata", "prepare_data"):
         clean.pop(key, None)
     runner = Runner.from_cfg(clean)
-    strict_checkpoint_loading(runner)
+    # load_from starting a training run may lack new trainable weights; test/resume may not
+    strict_checkpoint_loading(runner, init_only=bool(cfg.get("train_cfg")))
     return runner
 
 

@@ -80,6 +80,12 @@ def test_check_state_dict_rules(reference: Path) -> None:
     partial = {k: v for k, v in state.items() if not k.startswith("first.")}
     with pytest.raises(DataError, match="missing trainable key\\(s\\): first.weight"):
         check_state_dict(model, partial, "x.pth")
+    # load_from that starts a new stage: new trainable weights start fresh (and are named)
+    assert check_state_dict(model, partial, "x.pth", init_only=True) == ["first.weight",
+                                                                        "first.bias"]
+    with pytest.raises(DataError, match="shape mismatch"):
+        check_state_dict(model, dict(partial, **{"head.bias": torch.zeros(5)}), "x.pth",
+                         init_only=True)
     frozen = ToyClassifier(freeze_first=True)  # frozen weights may be absent
     check_state_dict(frozen, partial, "x.pth")
     model.frozen_state_prefixes = ("first.",)  # so may declared frozen prefixes
