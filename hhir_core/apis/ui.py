@@ -209,8 +209,13 @@ def build_app(runs: Sequence[Run], clips: Sequence[str] = (), configs_dir: str =
     skel_runs = [r.name for r in runs if "skeleton" in r.inputs] or [r.name for r in runs]
 
     def progress_fn(progress: Any):
+        """Each inference step's message shown on the page while it runs. The number of
+        steps is not known in advance, so the bar moves half-way to the end per step."""
+        count = [0]
+
         def say(message: str) -> None:
-            progress(None, desc=message)
+            count[0] += 1
+            progress(1.0 - 0.5 ** count[0], desc=message)
         return say
 
     def problem_of(name: Optional[str]) -> Optional[str]:
@@ -230,10 +235,11 @@ def build_app(runs: Sequence[Run], clips: Sequence[str] = (), configs_dir: str =
             result = inference(model, video, progress=progress_fn(progress))
         except HHIRError as exc:
             return (f"**Error:** {exc}",) + empty[1:]
-        progress(None, desc="drawing")
+        progress_fn(progress)("drawing the results")
         frames = overlay_frames(result)
         top = {n: float(s) for n, s in result.topk}
-        status = f"**{result.pred_label}** ({result.topk[0][1]:.2f}) in {result.seconds:.1f} s"
+        status = (f"`{Path(result.input).name}`: **{result.pred_label}** ({result.topk[0][1]:.2f}) "
+                  f"in {result.seconds:.1f} s")
         preview = branch_preview(result) if result.tracks is not None else None
         out_dir = Path(_session_dir()) / f"video_{abs(hash((video, name))) % 10**8}"
         from .visualize import save_visualisation
@@ -259,7 +265,8 @@ def build_app(runs: Sequence[Run], clips: Sequence[str] = (), configs_dir: str =
         except HHIRError as exc:
             return (f"**Error:** {exc}",) + empty[1:]
         top = {n: float(s) for n, s in result.topk}
-        status = f"**{result.pred_label}** ({result.topk[0][1]:.2f}) in {result.seconds:.1f} s"
+        status = (f"`{Path(result.input).name}`: **{result.pred_label}** ({result.topk[0][1]:.2f}) "
+                  f"in {result.seconds:.1f} s")
         if result.label:
             status += f"; ground truth: {result.label}"
         sentence, tiers = None, []
@@ -296,7 +303,8 @@ def build_app(runs: Sequence[Run], clips: Sequence[str] = (), configs_dir: str =
                                             elem_id="video-text", interactive=False)
                         v_prev = gr.Image(label="branches: masks | person 1 | person 2 | background",
                                           elem_id="video-branches", interactive=False)
-                        v_frames = gr.Gallery(label="pose / mask overlay", columns=4, elem_id="video-overlay")
+                        v_frames = gr.Gallery(label="pose / mask overlay", columns=4, object_fit="contain", height=240,
+                                              elem_id="video-overlay")
                         v_file = gr.File(label="visualisation video", elem_id="video-file")
                 v_go.click(run_video, [v_run, v_in], [v_status, v_top, v_text, v_prev, v_frames, v_file])
             with gr.Tab("Skeleton", elem_id="tab-skeleton"):
@@ -324,13 +332,15 @@ def build_app(runs: Sequence[Run], clips: Sequence[str] = (), configs_dir: str =
             with gr.Tab("Zoo", elem_id="tab-zoo"):
                 headers, rows = zoo_rows(configs_dir)
                 gr.Dataframe(value=rows, headers=headers, interactive=False, wrap=True,
-                             show_search="filter", elem_id="zoo-table")
+                             show_search="filter", column_widths=["24%", "8%", "7%", "17%", "22%", "22%"],
+                             elem_id="zoo-table")
                 stems = {Path(r.config).stem for r in runs if r.config}
                 first = next((row[0] for row in rows if Path(row[0]).stem in stems), None)
                 z_pick = gr.Dropdown([row[0] for row in rows], value=first, label="plots of config",
                                      elem_id="zoo-config")
                 z_plots = gr.Gallery(value=config_plots(first, runs, configs_dir) if first else None,
-                                     label="measured plots", columns=3, elem_id="zoo-plots")
+                                     label="measured plots", columns=3, object_fit="contain", height=420,
+                                     elem_id="zoo-plots")
                 z_pick.change(lambda c: config_plots(c, runs, configs_dir) if c else [], [z_pick], [z_plots])
     return app
 
