@@ -427,7 +427,8 @@ def rows(est: Estimate, gpus: int = 8, mfu: float = 0.4) -> List[Tuple[str, str]
         for ck in (False, True):
             label = f"memory per GPU, {strategy.upper()}{f' x{gpus}' if strategy == 'fsdp' else ''}" \
                     f", bf16, {'with' if ck else 'no'} grad. checkpointing"
-            out.append((label, f"{est.memory_gb(strategy, ck, gpus):.1f} GB"))
+            gb = est.memory_gb(strategy, ck, gpus)
+            out.append((label, f"{gb:.1f} GB" if gb >= 1 else f"{gb * 1000:.0f} MB"))
     flops = est.flops_per_step(est.grad_ckpt)
     out.append((f"FLOPs per optimizer step (batch {est.batch}, grad. checkpointing "
                 f"{'on' if est.grad_ckpt else 'off'})",
