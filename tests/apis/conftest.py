@@ -55,6 +55,7 @@ def llm_ar_work_dir(runs_dir) -> Path:
 def ov_hhir_work_dir(runs_dir) -> Path:
     """OV-HHIR mini: 2 iterations, no evaluation."""
     return _train("configs/ov_hhir_synthetic_mini.py", runs_dir / "ov_hhir", runs_dir / "syn", [
+        f"_data.data_root={runs_dir / 'syn'}",  # the config's shared dataset dict (checked before training)
         "train_dataloader.batch_size=2", "train_cfg.max_iters=2", "train_cfg.val_begin=100000",
         "test_dataloader=None", "test_evaluator=None", "test_cfg=None",
         "train_dataloader.num_workers=0"])
