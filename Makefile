@@ -17,6 +17,7 @@ demo: install
 	$(PY) tools/demo.py
 
 test: install
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
 test-slow: install

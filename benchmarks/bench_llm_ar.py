@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -30,8 +29,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (ROOT, WORK, Record, bench_env, failed, ratio_record,  # noqa: E402
-                    run_measured, write_records)
+from common import ROOT, WORK, Record, bench_env, failed, ratio_record, run_measured, write_records  # noqa: E402
 
 BENCH = "llm_ar"
 
@@ -107,10 +105,10 @@ def _realistic_model(quick: bool, checkpoint: str, finetune_steps: int, data_dir
 
     from hhir_core.config import load_config
     from hhir_core.data.ntu import NTUSkeletonDataset
-    from hhir_synthetic.generator import ensure_synthetic
     from hhir_core.plugins.manager import load_plugins
     from hhir_core.registry import MODELS
     from hhir_llm_ar.recognizer import LLMARRecognizer
+    from hhir_synthetic.generator import ensure_synthetic
 
     load_plugins()
     cfg = load_config(str(ROOT / "configs" / "llm_ar_ntu120_mini.py"))

@@ -39,8 +39,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (ROOT, WORK, Record, bench_env, failed, run_measured,  # noqa: E402
-                    skipped, write_records)
+from common import ROOT, WORK, Record, bench_env, failed, run_measured, skipped, write_records  # noqa: E402
 
 BENCH = "mini_memory"
 PEER = "stgcn_ntu120_mini"
@@ -178,8 +177,8 @@ def child(config: str, stage_index: int, work_dir: str, iters: int,
 
     torch.set_num_threads(1)
     from hhir_core.config import load_config
-    from hhir_synthetic.generator import ensure_synthetic
     from hhir_core.engine.runner import RunOptions, prepare_config, train
+    from hhir_synthetic.generator import ensure_synthetic
 
     probe = load_config(config)
     names = [s["name"] for s in (probe.get("stages") or [])] or [None]

@@ -27,8 +27,18 @@ from pathlib import Path
 from typing import Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (ROOT, WORK, Record, bench_env, failed, interleaved_medians,  # noqa: E402
-                    ratio_record, run_measured, skipped, write_records)
+from common import (  # noqa: E402
+    ROOT,
+    WORK,
+    Record,
+    bench_env,
+    failed,
+    interleaved_medians,
+    ratio_record,
+    run_measured,
+    skipped,
+    write_records,
+)
 
 BENCH = "plugins_list"
 

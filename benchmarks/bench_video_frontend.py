@@ -35,8 +35,7 @@ from pathlib import Path
 from typing import Callable, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (ROOT, WORK, Record, failed, interleaved_medians, ratio_record,  # noqa: E402
-                    skipped, write_records)
+from common import ROOT, WORK, Record, failed, interleaved_medians, ratio_record, skipped, write_records  # noqa: E402
 
 BENCH = "video_frontend"
 def _fixtures() -> Path:
@@ -80,9 +79,9 @@ def synthetic_records(num_samples: int) -> List[Record]:
 
     import numpy as np
 
-    from hhir_synthetic import ensure_synthetic
     from hhir_core.registry import build
     from hhir_ov_hhir.branches import read_video
+    from hhir_synthetic import ensure_synthetic
 
     root = Path(ensure_synthetic(WORK / f"synthetic_render_{num_samples}", num_samples=num_samples, seed=0,
                                  render=True, workers=1))

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (ROOT, WORK, Record, bench_env, failed, kept_rows,  # noqa: E402
-                    machine_info, skipped, write_markdown)
+from common import ROOT, WORK, Record, bench_env, failed, kept_rows, machine_info, skipped, write_markdown  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SHARED_MINI = ROOT / "data" / "synthetic_mini"

@@ -88,8 +88,8 @@ def enable_cpu_distributed() -> None:
     global _CPU_DIST_DONE
     if _CPU_DIST_DONE:
         return
-    import torch
     import mmengine.dist.utils as dist_utils
+    import torch
 
     original = dist_utils._init_dist_pytorch
 

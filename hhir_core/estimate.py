@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path

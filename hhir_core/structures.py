@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-
 #: joints per skeleton layout (``SkeletonSeq.layout``)
 LAYOUT_JOINTS: Dict[str, int] = {"coco": 17, "toyota": 13, "nturgb+d": 25, "mediapipe33": 33}
 

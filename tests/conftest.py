@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES  # tests/ is on pythonpath (pyproject)
 
+from helpers import FIXTURES  # tests/ is on pythonpath (pyproject)
 from hhir_core.config import install_config_resolver
 
 # configs/*.py inherit the plugins' packaged configs (``_base_ = ['hhir_llm_ar::...']``); the

@@ -8,6 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 import torch
+
 from helpers import PYTHON
 
 

@@ -7,7 +7,6 @@ everything.
 """
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -24,8 +23,7 @@ from torch import nn  # noqa: E402
 
 from hhir_core.interfaces import BranchEncoder, SkeletonTokenizer, Tokenizer  # noqa: E402
 from hhir_core.structures import TokenizerOutput  # noqa: E402
-from hhir_core.testing import (ConformanceFailure, assert_conforms, check_class,  # noqa: E402
-                               collect_components)
+from hhir_core.testing import ConformanceFailure, assert_conforms, check_class, collect_components  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

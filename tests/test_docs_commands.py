@@ -6,9 +6,9 @@ import glob
 import itertools
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
+
 from helpers import PYTHON, REPO
 
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]

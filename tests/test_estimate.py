@@ -6,7 +6,6 @@ import sys
 import pytest
 
 from helpers import REPO
-
 from hhir_core.estimate import KNOWN_MODELS, _config_for, estimate, meta_models
 
 # published parameter counts (model cards / papers)

@@ -6,6 +6,7 @@ import subprocess
 import time
 
 import pytest
+
 from helpers import PYTHON, env_with_path, make_plugin
 
 BROKEN_IMPORT = """

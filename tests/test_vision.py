@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
+from helpers import FIXTURES
 from hhir_core.errors import ConfigError, DataError
 from hhir_core.vision import detect_people, load_clip_vision, read_video
-from helpers import FIXTURES
 
 TINY = dict(tiny=True, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
             num_attention_heads=2, image_size=32, patch_size=16, projection_dim=8)

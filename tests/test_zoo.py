@@ -5,8 +5,8 @@ import json
 import subprocess
 
 import pytest
-from helpers import PYTHON, REPO
 
+from helpers import PYTHON, REPO
 from hhir_core.zoo import as_percent, collect_zoo, render_markdown
 
 # the papers' reported top-1 of the paper-faithful configs

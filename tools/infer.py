@@ -21,10 +21,10 @@ def main(argv=None) -> int:
     if len(positional) >= 3 and positional[1].endswith((".pth", ".pt")):
         argv.remove(positional[1])
         argv += ["--checkpoint", positional[1]]
+    import argparse
+
     from hhir_core.apis.cli import add_infer_parser
     from hhir_core.errors import HHIRError
-
-    import argparse
 
     parser = argparse.ArgumentParser(prog="tools/infer.py", description=__doc__.splitlines()[0])
     add_infer_parser(parser.add_subparsers(dest="command", required=True))

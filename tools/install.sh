@@ -39,7 +39,7 @@ say "5/7 runtime and test dependencies"
 $PIP install "mmengine==0.10.7" "transformers>=5,<6" "peft>=0.17" "gguf>=0.10" "pluggy>=1.5" \
   "opencv-python>=4.10,<5" einops scipy importlib_metadata "pytest>=8" "matplotlib>=3.8" tqdm \
   "numpy>=1.26" pyyaml addict rich termcolor yapf "safetensors" "sentencepiece==0.2.0" "protobuf>=4.25.3,<5" \
-  "pytest-timeout" "psutil"
+  "pytest-timeout" "psutil" "ruff==0.17.6"
 # mediapipe 0.10.21 (BlazePose + selfie segmentation, plugins/hhir_mediapipe) without its
 # declared dependencies: its metadata pins numpy<2 and pulls opencv-contrib-python, neither
 # needed. Its legacy graphs fail under protobuf>=5 (FieldDescriptor has no `label`), hence

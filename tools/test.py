@@ -15,9 +15,9 @@ def main(argv=None) -> int:
     parser.add_argument("checkpoint", help="checkpoint file (.pth) to evaluate")
     args = parse(parser, argv)
 
-    from hhir_core.preflight import require_ready
     from hhir_core.engine.console import summary_line
     from hhir_core.engine.runner import prepare_config, run_cli, test
+    from hhir_core.preflight import require_ready
 
     opts = options_from(args)
 

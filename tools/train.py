@@ -24,9 +24,9 @@ def main(argv=None) -> int:
     parser.add_argument("--stage", help="re-run only this stage of a multi-stage config")
     args = parse(parser, argv)
 
-    from hhir_core.preflight import require_ready
     from hhir_core.engine.console import summary_line
     from hhir_core.engine.runner import prepare_config, run_cli, train
+    from hhir_core.preflight import require_ready
 
     opts = options_from(args)
 

@@ -20,8 +20,15 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..errors import ConfigError, DataError, HHIRError
 from .inputs import to_input
-from .recognizer import (SKELETON, VIDEO, InferenceContext, InferenceInput, InferenceOutput,
-                         InferenceRecognizer, Progress)
+from .recognizer import (
+    SKELETON,
+    VIDEO,
+    InferenceContext,
+    InferenceInput,
+    InferenceOutput,
+    InferenceRecognizer,
+    Progress,
+)
 
 
 class CheckpointMissing(HHIRError):

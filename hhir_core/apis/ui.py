@@ -12,7 +12,6 @@ serves on loopback by default. Models load on first use and stay cached.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import threading
 from dataclasses import dataclass, field

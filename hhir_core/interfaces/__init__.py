@@ -4,8 +4,7 @@
 registry checks on registration); ``CONTRACTS`` lists every contract a method's
 slot can ask for (see :mod:`hhir_core.interfaces.slots`).
 """
-from .base import (RoleComponent, capability, expect_contract, missing_capability,
-                   require)
+from .base import RoleComponent, capability, expect_contract, missing_capability, require
 from .branch_encoder import BranchEncoder, JointTokenEncoder, KeypointVideoEncoder
 from .distiller import Distiller
 from .language_head import CausalLM, LanguageHead, TextEncoder

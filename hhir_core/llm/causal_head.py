@@ -21,8 +21,17 @@ from hhir_core.interfaces.language_head import CausalLM
 
 from .loading import ModelSpec, load_causal_lm
 from .lora import apply_lora
-from .prompting import (IGNORE_INDEX, Conversation, PromptBuilder, PromptLike, SoftTokens,
-                        answer_text, chat_pieces, plain_pieces, prompt_pieces)
+from .prompting import (
+    IGNORE_INDEX,
+    Conversation,
+    PromptBuilder,
+    PromptLike,
+    SoftTokens,
+    answer_text,
+    chat_pieces,
+    plain_pieces,
+    prompt_pieces,
+)
 from .scoring import decoder_and_head, score_candidates, score_candidates_trie
 
 NEW_TOKENS_FILE = "new_tokens.safetensors"

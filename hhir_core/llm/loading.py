@@ -208,8 +208,8 @@ def torch_dtype(dtype: Any):
 
 def dequantised_gguf_dir(gguf: Union[str, Path]) -> Path:
     """De-quantise a GGUF file once into a cached ``save_pretrained`` folder; return it."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     gguf = Path(gguf)
     if not gguf.is_file():

@@ -28,9 +28,9 @@ NUM_JOINTS = {"nturgb+d": 25, "coco": 17, "openpose": 18}
 
 
 def _mmaction_backbone(name: str):
-    from hhir_core.compat import import_mmaction_models
-
     import importlib
+
+    from hhir_core.compat import import_mmaction_models
 
     import_mmaction_models()
     return getattr(importlib.import_module("mmaction.models.backbones"), name)

@@ -139,9 +139,9 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
         import numpy as np
 
         from hhir_core.apis.inference import read_clip
-        from .hhirchat import frames_to_tensor
 
         from .branches import branch_frames
+        from .hhirchat import frames_to_tensor
 
         clip = read_clip(item, ctx)
         seg = ctx.build_segmenter()

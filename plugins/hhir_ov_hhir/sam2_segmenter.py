@@ -26,8 +26,8 @@ from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Union
 import numpy as np
 
 from hhir_core.errors import ConfigError, DataError
-from hhir_core.preflight import hub_download_command
 from hhir_core.interfaces import Segmenter
+from hhir_core.preflight import hub_download_command
 from hhir_core.structures import PersonTracks, VideoClip
 
 DEFAULT_MODEL = "facebook/sam2.1-hiera-tiny"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
@@ -228,6 +228,7 @@ class OpenCVPersonSegmenter(Segmenter):
     def _box_colour_models(small: np.ndarray, fg: np.ndarray, boxes: np.ndarray, k: int = 6) -> List[Optional[np.ndarray]]:
         """Colour prototypes per person from frames where its box overlaps no other box."""
         import cv2
+
         from .tracking import box_iou
 
         P, T = boxes.shape[:2]

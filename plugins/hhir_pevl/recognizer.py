@@ -15,20 +15,17 @@ text, argmax. Every part is switchable for the paper's ablations.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Union
-
 import math
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import nn
 
 from hhir_core.apis.recognizer import InferenceRecognizer, PreparedInput, eval_dataset_cfg
 from hhir_core.errors import ConfigError, DataError
-from hhir_core.interfaces import (JointTokenEncoder, KeypointVideoEncoder, Slot, TextEncoder,
-                                  expect_contract, require)
+from hhir_core.interfaces import JointTokenEncoder, KeypointVideoEncoder, Slot, TextEncoder, expect_contract, require
 from hhir_core.registry import build
 
 from .adapters import BottleneckAdapter
@@ -135,6 +132,7 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
         from mmengine.dataset import default_collate
 
         from hhir_core.apis.inference import read_clip, video_to_skeleton
+
         from .video_pose import VideoPoseDataset
 
         clip = read_clip(item, ctx)

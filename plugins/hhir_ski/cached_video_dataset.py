@@ -20,9 +20,9 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from .video_skeleton import (VideoSkeletonDataset, clip_background, read_video,
-                                           sample_indices)
 from hhir_core.errors import DataError
+
+from .video_skeleton import VideoSkeletonDataset, clip_background, read_video, sample_indices
 
 #: (video path, frame size) -> uint8 frames [T,H,W,3]; shared by every instance in the process
 #: (train and val datasets of one run, and stage 1 -> stage 2 of one tools/train.py call).

@@ -23,8 +23,14 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import nn
 
-from hhir_core.apis.recognizer import (SKELETON, VIDEO, InferenceRecognizer, PreparedInput,
-                                       eval_dataset_cfg, skeleton_batch)
+from hhir_core.apis.recognizer import (
+    SKELETON,
+    VIDEO,
+    InferenceRecognizer,
+    PreparedInput,
+    eval_dataset_cfg,
+    skeleton_batch,
+)
 from hhir_core.errors import ConfigError, DataError
 from hhir_core.interfaces import Distiller, Slot, expect_contract
 
@@ -148,8 +154,8 @@ class SKIRecognizer(InferenceRecognizer, BaseModel):
             if distiller is None:
                 raise ConfigError("model.distiller is required for phase='scd' "
                                   "(use alpha=0 for no distillation)")
-            from hhir_core.registry import build
             from hhir_core.plugins.manager import get_manager
+            from hhir_core.registry import build
             get_manager().load()
             self.distiller = expect_contract(build("distiller", dict(distiller)), Distiller,
                                              "model.distiller")
@@ -270,6 +276,7 @@ def video_batch(item: Any, ctx: Any) -> Dict[str, torch.Tensor]:
     import numpy as np
 
     from hhir_core.apis.inference import read_clip
+
     from .video_skeleton import clip_tensor
 
     data = dict(eval_dataset_cfg(ctx.cfg))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+
 from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
 
 TRAIN = str(REPO / "tools" / "train.py")

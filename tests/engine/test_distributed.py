@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 import torch
+
 from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
 
 

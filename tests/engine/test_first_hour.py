@@ -5,8 +5,8 @@ import json
 import subprocess
 
 import pytest
-from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
 
+from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
 from hhir_core.engine.console import format_metric, summary_line
 from hhir_core.engine.curves import CURVES_FILE, write_curves
 from hhir_core.preflight import hub_download_command

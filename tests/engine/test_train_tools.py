@@ -6,9 +6,9 @@ import os
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
+
 from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
 
 # torch.load(weights_only=True) plus the explicit allow-list, nothing looser

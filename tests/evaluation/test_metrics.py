@@ -7,9 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from hhir_core.evaluation.metrics import (ClassificationMetric, MetricWorkDirHook,
-                                          confusion_matrix, macro_f1, mean_class_accuracy,
-                                          topk_accuracy)
+from hhir_core.evaluation.metrics import (
+    ClassificationMetric,
+    MetricWorkDirHook,
+    confusion_matrix,
+    macro_f1,
+    mean_class_accuracy,
+    topk_accuracy,
+)
 from hhir_core.registry import resolve
 
 

@@ -149,7 +149,6 @@ def test_save_adapter_loads_with_peft_alone(head, tmp_path):
     with torch.no_grad():
         ref = head.llm(input_ids=x).logits
         got = loaded(input_ids=x).logits
-        plain = base.get_base_model()(input_ids=x).logits if hasattr(base, "get_base_model") else None
     assert torch.allclose(ref, got, atol=1e-5)
     with loaded.disable_adapter(), torch.no_grad():
         assert not torch.allclose(loaded(input_ids=x).logits, ref, atol=1e-4)  # the adapter matters

@@ -1,5 +1,4 @@
 """Model specs: local folders, hub ids offline, GGUF de-quantisation cache."""
-import os
 import time
 from pathlib import Path
 
@@ -7,8 +6,7 @@ import pytest
 import torch
 
 from hhir_core.errors import HHIRError
-from hhir_core.llm import load_causal_lm
-from hhir_core.llm import loading
+from hhir_core.llm import load_causal_lm, loading
 from hhir_core.llm.loading import ModelNotFoundError, _atomic_materialise, resolve_spec
 
 
@@ -113,7 +111,6 @@ def _smollm2_cached() -> bool:
 
 def _check_smollm2(model, tok):
     assert model.config.hidden_size == 576 and model.get_input_embeddings().weight.shape[1] == 576
-    from hhir_core.llm import CausalLMHead
 
     ids = tok("The capital of France is", return_tensors="pt")["input_ids"]
     with torch.no_grad():
@@ -140,7 +137,6 @@ def test_smollm2_dequantises_once_into_a_fresh_cache(tmp_path, monkeypatch):
     entry = loading._cache_dir_for(loading.smollm2_gguf_path(), "dequant")
     assert entry.parent.parent == tmp_path and (entry / "model.safetensors").is_file()
     stamp = (entry / ".complete").stat().st_mtime_ns
-    t = time.time()
     model2, _ = load_causal_lm("smollm2")
     assert (entry / ".complete").stat().st_mtime_ns == stamp  # reused, not rewritten
     assert torch.equal(model.get_input_embeddings().weight, model2.get_input_embeddings().weight)

@@ -3,8 +3,14 @@ import pytest
 import torch
 
 from hhir_core.errors import HHIRError
-from hhir_core.llm.prompting import (IGNORE_INDEX, PromptError, chat_pieces, plain_pieces,
-                                     prompt_pieces, split_placeholders)
+from hhir_core.llm.prompting import (
+    IGNORE_INDEX,
+    PromptError,
+    chat_pieces,
+    plain_pieces,
+    prompt_pieces,
+    split_placeholders,
+)
 
 from .conftest import PROMPT
 

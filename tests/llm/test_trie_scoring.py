@@ -10,9 +10,9 @@ import torch
 
 from hhir_core.data.ntu_classes import ntu120_classes
 from hhir_core.llm import scoring
+from reference import score_classes_naive
 
 from .conftest import PROMPT
-from reference import score_classes_naive
 
 # shared prefixes ("put on a ..."), a name that is a prefix of another, one-token names
 NAMES = ["put on a hat", "put on a shoe", "put on", "punching", "hugging", "walking",

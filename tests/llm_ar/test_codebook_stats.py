@@ -2,8 +2,7 @@
 import numpy as np
 import pytest
 
-from hhir_llm_ar.codebook_stats import (plot_rank_frequency, usage_counts, usage_stats,
-                                        zipf_fit_exponent)
+from hhir_llm_ar.codebook_stats import plot_rank_frequency, usage_counts, usage_stats, zipf_fit_exponent
 from hhir_llm_ar.metrics import VQTokenizerMetric
 
 

@@ -1,6 +1,5 @@
 """LLM-AR configs: paper values, tiny-LLM swap, mini = paper + overrides, ablations run."""
 import copy
-import os
 from pathlib import Path
 
 import pytest

@@ -4,8 +4,7 @@ import torch
 
 from hhir_core.errors import ConfigError, DataError
 from hhir_core.interfaces import Tokenizer
-from hhir_llm_ar.tokenizers import (ContinuousTokenizer, EuclideanVQTokenizer,
-                                    HyperbolicVQTokenizer)
+from hhir_llm_ar.tokenizers import ContinuousTokenizer, EuclideanVQTokenizer, HyperbolicVQTokenizer
 
 ALL = [HyperbolicVQTokenizer, EuclideanVQTokenizer, ContinuousTokenizer]
 

@@ -6,7 +6,6 @@ import pickle
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 pytest.importorskip("mediapipe")

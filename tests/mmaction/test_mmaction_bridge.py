@@ -55,8 +55,8 @@ def test_coco_layout_and_bad_input() -> None:
 
 
 def test_recognizer_loss_predict_and_learns() -> None:
-    from hhir_core.registry import build
     from hhir_core.plugins.manager import get_manager
+    from hhir_core.registry import build
 
     get_manager().load()
     torch.manual_seed(0)

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from hhir_ov_hhir.hhirchat import HHIRChatDataset, validate_conversation
 from hhir_core.errors import DataError
+from hhir_ov_hhir.hhirchat import HHIRChatDataset, validate_conversation
 
 Q = "Describe interaction between <p1> and <p2> in <bg>?"
 

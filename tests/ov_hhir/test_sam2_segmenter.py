@@ -130,6 +130,7 @@ def test_saved_model_loads_by_local_path(seg, clip, tmp_path, monkeypatch):
     places, so the non-overlap argmax may flip a handful of pixels: allow 0.1 %.
     """
     import torch
+
     from hhir_ov_hhir.sam2_segmenter import Sam2Segmenter
     folder = tmp_path / "sam2_tiny"
     seg.model.save_pretrained(str(folder))

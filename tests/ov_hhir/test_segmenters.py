@@ -91,6 +91,7 @@ def test_synthetic_rendered_two_person_iou():
     First 24 two-person clips of the synthetic validation split; figures in docs/ov_hhir.md.
     """
     import cv2
+
     from hhir_core.structures import VideoClip
     from hhir_ov_hhir.segmenters import OpenCVPersonSegmenter
     root = ROOT / "data" / "synthetic_mini"

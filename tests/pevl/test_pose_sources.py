@@ -4,8 +4,7 @@ import pytest
 
 from hhir_core.errors import DataError, PluginError
 from hhir_core.structures import VideoClip
-from hhir_pevl.pose_sources import (AnnotationPoseSource, MMPoseSource, ViTPoseSource, box_to_affine,
-                                    decode_heatmaps)
+from hhir_pevl.pose_sources import AnnotationPoseSource, MMPoseSource, ViTPoseSource, box_to_affine, decode_heatmaps
 
 
 def test_vitpose_tiny_returns_contract_shapes():

@@ -2,8 +2,7 @@
 import torch
 import torch.nn.functional as F
 
-from hhir_pevl.sgmc import (SGMCSimilarity, frame_word_similarity, guided_kl_loss,
-                            negative_strengths)
+from hhir_pevl.sgmc import SGMCSimilarity, frame_word_similarity, guided_kl_loss, negative_strengths
 
 
 def test_sfw_invariant_to_padding_words():

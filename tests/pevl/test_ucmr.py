@@ -1,8 +1,14 @@
 """UCMR: P2V masked attention, V2P length, refinement NT-Xent."""
 import torch
 
-from hhir_pevl.ucmr import (NTXentLoss, P2VAttention, V2PAttention, aligned_pose_indices,
-                            masked_pose_attention, patch_weights)
+from hhir_pevl.ucmr import (
+    NTXentLoss,
+    P2VAttention,
+    V2PAttention,
+    aligned_pose_indices,
+    masked_pose_attention,
+    patch_weights,
+)
 
 
 def test_patch_weights_count_joints_per_patch():

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from hhir_pevl.video_pose import VideoPoseDataset, segment_indices
 from hhir_core.errors import DataError
+from hhir_pevl.video_pose import VideoPoseDataset, segment_indices
 
 
 def _write_video(path, t=20, h=48, w=64):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
 
+from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
 from hhir_core.config import load_config
 from hhir_core.errors import ConfigError
 

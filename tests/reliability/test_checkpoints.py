@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
 
+from helpers import PYTHON, REPO, TOY_PLUGIN, env_with_path
 from hhir_core.engine.checkpoint import check_state_dict, damage, newest_intact_checkpoint, safe_load
 from hhir_core.errors import DataError
 

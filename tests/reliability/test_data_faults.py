@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import PYTHON, REPO
 
+from helpers import PYTHON, REPO
 from hhir_core.data.ntu import NTUSkeletonDataset, packed_dir_for, remove_stale_tmp_dirs
 from hhir_core.errors import DataError
 

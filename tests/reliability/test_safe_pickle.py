@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import PYTHON, REPO
 
+from helpers import PYTHON, REPO
 from hhir_core.data.ntu import NTUSkeletonDataset, load_annotation_file, pack_annotations
 from hhir_core.data.safe_pickle import UnsafePickleError, load_annotation_pickle
 from hhir_core.errors import DataError

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import PYTHON, REPO
 
+from helpers import PYTHON, REPO
 from hhir_core.engine.checkpoint import safe_load
 
 pytest.importorskip("mmaction")

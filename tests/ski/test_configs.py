@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import pytest
-import torch
 from mmengine.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,12 +64,12 @@ def test_mini_config_is_a_zero_shot_split():
 def test_unseen_classes_never_appear_in_training_batches(tmp_path):
     """Build the mini config's training loader (skeleton side, small synthetic set) and
     check every sample's true NTU class (from its frame_dir, A-number) is a seen class."""
-    from hhir_synthetic.generator import ensure_synthetic
     from mmengine.registry import init_default_scope
     from torch.utils.data import DataLoader
 
-    from hhir_core.registry import DATASETS
     from hhir_core.plugins.manager import get_manager
+    from hhir_core.registry import DATASETS
+    from hhir_synthetic.generator import ensure_synthetic
 
     get_manager().load()
     init_default_scope("hhir")

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from hhir_core.errors import HHIRError
-from hhir_ski.skeleton_encoder import GraphAttentionSkeletonEncoder, hop_distance, LAYOUTS
+from hhir_ski.skeleton_encoder import LAYOUTS, GraphAttentionSkeletonEncoder, hop_distance
 from hhir_ski.video_encoder import CLIPFrameEncoder
 
 

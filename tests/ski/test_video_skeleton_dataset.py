@@ -65,8 +65,8 @@ def test_missing_video_folder_is_a_clear_error(tmp_path):
 
 def test_cached_dataset_gives_the_same_samples_and_decodes_once(tmp_path, monkeypatch):
     """The in-memory frame cache changes nothing but the decode count."""
-    from hhir_ski.video_skeleton import VideoSkeletonDataset
     from hhir_ski import cached_video_dataset as cvd
+    from hhir_ski.video_skeleton import VideoSkeletonDataset
 
     ann = _write_set(tmp_path)
     pipe = [dict(type="UniformSampleFrames", clip_len=8, test_mode=True),
@@ -133,8 +133,8 @@ def test_motion_maps_keep_what_moves_and_drop_the_static_scene():
 
 
 def test_frame_mode_motion_in_both_datasets_and_bad_mode_is_named(tmp_path):
-    from hhir_ski.video_skeleton import MOTION_MEAN, VideoSkeletonDataset
     from hhir_ski import cached_video_dataset as cvd
+    from hhir_ski.video_skeleton import MOTION_MEAN, VideoSkeletonDataset
 
     ann = _write_set(tmp_path)
     pipe = [dict(type="UniformSampleFrames", clip_len=8, test_mode=True),

@@ -251,8 +251,9 @@ def test_render_files_and_shapes(rendered):
 
 
 def test_masks_align_with_drawn_pixels_and_2d_keypoints(rendered):
-    from hhir_synthetic.render import person_shades, render_frames
     import cv2
+
+    from hhir_synthetic.render import person_shades, render_frames
     cfg = syn.SynthConfig(num_samples=24, seed=5, render=True).validate()
     a2 = {x["frame_dir"]: x for x in _load(rendered, "ntu2d.pkl")["annotations"]}
     for i in (0, 11, 12, 17):  # single- and two-person classes

@@ -6,8 +6,6 @@ Run from anywhere once the plugin is installed (``pip install -e .``)::
 """
 import os
 
-import pytest
-
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from hhir_core.plugins.manager import get_manager  # noqa: E402
@@ -34,7 +32,6 @@ def test_conformance(hhir_component):
 
 def test_gru_tokenizer_shapes_follow_the_stride():
     import torch
-
     from hhir_example_plugin.gru_tokenizer import GRUSkeletonTokenizer
 
     tok = GRUSkeletonTokenizer(in_channels=2 * 25 * 3, llm_dim=32, hidden=16, stride=4)
