@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from .errors import HHIRError
 
@@ -121,16 +121,6 @@ def _zoo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _estimate(args: argparse.Namespace) -> int:
-    from .estimate import estimate, render, schedule_line  # heavy: imported only here
-
-    est = estimate(args.config, args.cfg_options or None, gpus=args.gpus)
-    if not args.markdown:
-        print(f"{args.config}: {schedule_line(est)}")
-    print(render(est, gpus=args.gpus, mfu=args.mfu, markdown=args.markdown))
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     from mmengine.config import DictAction
 
@@ -176,29 +166,30 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override config keys before checking")
     check.set_defaults(func=_check)
 
-    est = sub.add_parser("estimate", help="parameters, checkpoint size, memory per GPU, FLOPs "
-                                          "and schedule time of a config, worked out on the meta "
-                                          "device (no download)")
-    est.add_argument("config", help="config file, or plugin::path/to/config.py")
-    est.add_argument("--gpus", type=int, default=8, help="GPUs for FSDP and the schedule time")
-    est.add_argument("--mfu", type=float, default=0.4,
-                     help="model FLOPs utilisation assumed for the schedule time")
-    est.add_argument("--markdown", action="store_true")
-    est.add_argument("--cfg-options", nargs="+", action=DictAction, default={},
-                     help="override config keys first")
-    est.set_defaults(func=_estimate)
-
     zoo = sub.add_parser("zoo", help="configs with the paper's and the measured numbers")
     zoo.add_argument("--configs-dir", default="configs", help='folder of configs to index')
     zoo.add_argument("--json", action="store_true", help='machine-readable output')
     zoo.set_defaults(func=_zoo)
 
     from .apis.cli import add_infer_parser
-    from .apis.ui import add_ui_parser
 
     add_infer_parser(sub)
-    add_ui_parser(sub)
+    _plugin_commands(sub)
     return parser
+
+
+def _plugin_commands(sub: Any) -> None:
+    """Subcommands added by plugins (``hhir_register_commands``), each in isolation."""
+    from .plugins.manager import get_manager
+
+    manager = get_manager()
+    manager.load()
+    for impl in manager.pm.hook.hhir_register_commands.get_hookimpls():
+        try:
+            impl.function(subparsers=sub)
+        except Exception as exc:  # a broken plugin never bricks the CLI
+            print(f"warning: plugin {impl.plugin_name!r} could not add its commands: "
+                  f"{type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

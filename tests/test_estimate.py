@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from helpers import REPO
-from hhir_core.estimate import KNOWN_MODELS, _config_for, estimate, meta_models
+from hhir_estimate.estimate import KNOWN_MODELS, _config_for, estimate, meta_models
 
 # published parameter counts (model cards / papers)
 SIZES = {"huggyllama/llama-7b": 6.74e9, "huggyllama/llama-13b": 13.0e9,
@@ -40,7 +40,7 @@ def test_clip_parameter_counts():
 
 
 def test_local_config_json_and_unknown_ids(tmp_path):
-    from hhir_core.estimate import UnknownModel
+    from hhir_estimate.estimate import UnknownModel
 
     spec = dict(KNOWN_MODELS["huggyllama/llama-7b"], num_hidden_layers=2)
     (tmp_path / "config.json").write_text(json.dumps(spec))
@@ -86,6 +86,6 @@ def test_cli_prints_the_table():
 
 def test_registry_import_stays_light():
     code = ("import sys, hhir_core.registry, hhir_core.cli; "
-            "print('torch' in sys.modules, 'hhir_core.estimate' in sys.modules)")
+            "print('torch' in sys.modules, 'hhir_estimate.estimate' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert out.stdout.split() == ["False", "False"], out.stdout + out.stderr

@@ -24,13 +24,13 @@ ESTIMATE_MARKER = "<!-- hhir estimate -->"
 
 def estimate_section(configs_dir: Path, gpus: int = 8, mfu: float = 0.4) -> str:
     """``hhir estimate`` of every paper config (``configs/*.py`` without ``_mini``)."""
-    from hhir_core.estimate import estimate, render, schedule_line
+    from hhir_estimate.estimate import estimate, render, schedule_line
 
     lines = [ESTIMATE_MARKER, "## Paper-scale cost (`hhir estimate`)", "",
              f"Worked out on the meta device from each paper config (no weights downloaded; "
              f"`hhir estimate CONFIG` prints the same): {gpus} GPUs, bf16, AdamW, "
              f"{int(mfu * 100)} % model FLOPs utilisation. The formulas are in "
-             "`hhir_core/estimate.py`; they are estimates, not measurements.", ""]
+             "`plugins/hhir_estimate/estimate.py`; they are estimates, not measurements.", ""]
     for path in sorted(configs_dir.glob("*.py")):
         if "_mini" in path.stem:
             continue

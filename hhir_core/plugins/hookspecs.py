@@ -41,3 +41,10 @@ def hhir_config_dir() -> Optional[str]:
 @hookspec
 def hhir_requires() -> Optional[List[str]]:
     """Optional: requirement strings this plugin needs at run time (informational)."""
+
+
+@hookspec
+def hhir_register_commands(subparsers: Any) -> None:
+    """Optional: add subcommands to the ``hhir`` command (``subparsers.add_parser(...)``,
+    with ``set_defaults(func=...)`` returning an exit code). Import heavy modules inside
+    ``func``, not here: every ``hhir`` invocation builds the parser."""

@@ -217,3 +217,28 @@ def test_every_tool_help_runs_nothing_else_and_describes_each_flag(tool, tmp_pat
     assert out.stdout.lower().startswith("usage:")
     assert _options_without_help(out.stdout) == [], tool
     assert not list(tmp_path.iterdir())  # --help wrote nothing
+
+
+def test_plugins_add_commands_and_a_broken_one_does_not_brick_the_cli(tmp_path):
+    from helpers import make_plugin
+
+    make_plugin(tmp_path, "hhir_hello", '''
+        from hhir_core.plugins import hookimpl
+
+        @hookimpl
+        def hhir_register_commands(subparsers):
+            p = subparsers.add_parser("hello", help="say hello")
+            p.set_defaults(func=lambda args: print("hello from a plugin") or 0)
+        ''')
+    make_plugin(tmp_path, "hhir_broken_cmd", '''
+        from hhir_core.plugins import hookimpl
+
+        @hookimpl
+        def hhir_register_commands(subparsers):
+            raise RuntimeError("boom")
+        ''')
+    env = env_with_path(tmp_path)
+    out = subprocess.run([PYTHON, "-m", "hhir_core.cli", "hello"], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "hello from a plugin" in out.stdout, out.stderr[-2000:]
+    assert "hhir_broken_cmd" in out.stderr and "boom" in out.stderr

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from .errors import ConfigError
+from hhir_core.errors import ConfigError
 
 _LLAMA = dict(model_type="llama", vocab_size=32000, rms_norm_eps=1e-6, tie_word_embeddings=False)
 _LLAMA_7B = dict(_LLAMA, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
@@ -142,7 +142,7 @@ def meta_models() -> Iterator[None]:
         if cfg is None:
             raise UnknownModel(
                 f"hhir estimate: no architecture known for {name!r}; add it to "
-                f"hhir_core.estimate.KNOWN_MODELS or point the config at a local folder "
+                f"hhir_estimate.estimate.KNOWN_MODELS or point the config at a local folder "
                 f"with a config.json")
         return cfg
 
@@ -159,7 +159,7 @@ def meta_models() -> Iterator[None]:
         return need(name)
 
     # stand-ins, loaded before patching: tokenizers hold no parameters
-    from .llm.loading import load_gguf_tokenizer, minilm_dir
+    from hhir_core.llm.loading import load_gguf_tokenizer, minilm_dir
 
     causal_tok = load_gguf_tokenizer()
     text_tok = AutoTokenizer.from_pretrained(str(minilm_dir()))
@@ -190,10 +190,8 @@ def meta_models() -> Iterator[None]:
 
 def build_on_meta(cfg: Any):
     """The config's model, every parameter on ``meta``."""
-    from .plugins.manager import load_plugins
-    from .registry import MODELS
+    from hhir_core.registry import MODELS  # a lookup loads the plugins
 
-    load_plugins()
     model_cfg = cfg.model.to_dict() if hasattr(cfg.model, "to_dict") else dict(cfg.model)
     with meta_models():
         return MODELS.build(model_cfg)
@@ -337,7 +335,7 @@ def _find_blocks(model, cfg: Any, llm_tokens: int, frames: int, classes: int) ->
 
 def _llm_tokens(cfg: Any) -> Tuple[int, str]:
     """Tokens in one LLM sequence, from the config's prompt (stand-in tokenizer) and its inputs."""
-    from .llm.loading import load_gguf_tokenizer
+    from hhir_core.llm.loading import load_gguf_tokenizer
 
     model = cfg.model
     tok = load_gguf_tokenizer()
@@ -373,7 +371,7 @@ def _schedule(cfg: Any) -> Tuple[int, int, int, bool, int]:
 
 def estimate(path: str, cfg_options: Optional[Dict[str, Any]] = None, gpus: int = 8) -> Estimate:
     """Instantiate ``path``'s model on ``meta`` and work out its cost (see the module docstring)."""
-    from .config import load_config
+    from hhir_core.config import load_config
 
     cfg = load_config(path, cfg_options)
     model = build_on_meta(cfg)

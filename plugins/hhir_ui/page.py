@@ -49,7 +49,7 @@ class Run:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get_model(self, progress: Any = None) -> Any:
-        from .inference import init_model
+        from hhir_core.apis.inference import init_model
 
         with self.lock:
             if self.model is None:
@@ -59,8 +59,8 @@ class Run:
 
 def describe_run(work_dir: str) -> Run:
     """Locate a work dir's config/checkpoint without building the model."""
-    from ..errors import HHIRError
-    from .inference import locate
+    from hhir_core.errors import HHIRError
+    from hhir_core.apis.inference import locate
 
     run = Run(work_dir=work_dir, name=Path(work_dir).name or work_dir)
     try:
@@ -72,11 +72,9 @@ def describe_run(work_dir: str) -> Run:
     if not loc.checkpoint:
         run.problem = f"no trained checkpoint in {work_dir}; make one with `{loc.train_command}`"
     try:
-        from ..config import load_config
-        from ..plugins.manager import load_plugins
-        from ..registry import resolve
+        from hhir_core.config import load_config
+        from hhir_core.registry import resolve
 
-        load_plugins()
         run.cfg = load_config(loc.config)
         stages = run.cfg.get("stages") or []
         if stages:
@@ -91,7 +89,7 @@ def describe_run(work_dir: str) -> Run:
 
 def _dataset_root(cfg: Any) -> Optional[Path]:
     """Folder of the run's evaluation data (the synthetic set or the annotation file's folder)."""
-    from .recognizer import _eval_dataset_cfg
+    from hhir_core.apis.recognizer import _eval_dataset_cfg
 
     data = _eval_dataset_cfg(cfg) if cfg is not None else None
     if not data:
@@ -104,7 +102,7 @@ def _dataset_root(cfg: Any) -> Optional[Path]:
 
 def validation_samples(run: Run, limit: int = 12) -> List[Dict[str, Any]]:
     """Up to ``limit`` samples of the run's validation split (3-D skeleton annotations)."""
-    from .recognizer import _eval_dataset_cfg
+    from hhir_core.apis.recognizer import _eval_dataset_cfg
 
     root = _dataset_root(run.cfg)
     data = _eval_dataset_cfg(run.cfg) if run.cfg is not None else None
@@ -114,7 +112,7 @@ def validation_samples(run: Run, limit: int = 12) -> List[Dict[str, Any]]:
     path = ann if ann.is_absolute() else root / ann.name
     if not path.is_file() or path.suffix != ".pkl":
         return []
-    from ..data.ntu import load_annotation_file
+    from hhir_core.data.ntu import load_annotation_file
 
     content = load_annotation_file(path)
     split = data.get("split", "xsub_val")
@@ -145,7 +143,7 @@ def example_clips(runs: Sequence[Run], extra: Sequence[str], limit: int = 4) -> 
 
 
 def zoo_rows(configs_dir: str) -> Tuple[List[str], List[List[Any]]]:
-    from ..zoo import _fmt, collect_zoo
+    from hhir_core.zoo import _fmt, collect_zoo
 
     headers = ["config", "method", "setting", "dataset", "reported (paper)", "measured (this project)"]
     rows = [[e["config"], e["method"], e["setting"], e["dataset"] or "—", _fmt(e["reported"]),
@@ -199,9 +197,9 @@ def build_app(runs: Sequence[Run], clips: Sequence[str] = (), configs_dir: str =
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    from ..errors import HHIRError
-    from .inference import inference
-    from .visualize import action_sentence_image, branch_preview, overlay_frames
+    from hhir_core.errors import HHIRError
+    from hhir_core.apis.inference import inference
+    from hhir_core.apis.visualize import action_sentence_image, branch_preview, overlay_frames
 
     by_name = {r.name: r for r in runs}
     video_runs = [r.name for r in runs if "video" in r.inputs] or [r.name for r in runs]
@@ -241,7 +239,7 @@ def build_app(runs: Sequence[Run], clips: Sequence[str] = (), configs_dir: str =
                   f"in {result.seconds:.1f} s")
         preview = branch_preview(result) if result.tracks is not None else None
         out_dir = Path(_session_dir()) / f"video_{abs(hash((video, name))) % 10**8}"
-        from .visualize import save_visualisation
+        from hhir_core.apis.visualize import save_visualisation
 
         files = save_visualisation(result, str(out_dir))
         return (status, top, result.text or "", preview, _frame_samples(frames), files.get("video"))
@@ -314,7 +312,7 @@ def build_app(runs: Sequence[Run], clips: Sequence[str] = (), configs_dir: str =
                         s_file = gr.File(label=".skeleton file", file_types=[".skeleton"], type="filepath",
                                          elem_id="skeleton-input")
                         samples = validation_samples(by_name[skel_runs[0]]) if skel_runs and by_name[skel_runs[0]].cfg is not None else []
-                        from ..data.ntu_classes import ntu120_classes
+                        from hhir_core.data.ntu_classes import ntu120_classes
 
                         names = ntu120_classes()
                         s_pick = gr.Dropdown([f"{a['frame_dir']} ({names[int(a['label'])]})" for a in samples],
@@ -361,7 +359,7 @@ def run_ui(args: argparse.Namespace) -> int:
     try:
         import gradio  # noqa: F401
     except ImportError:
-        from ..errors import HHIRError
+        from hhir_core.errors import HHIRError
 
         raise HHIRError("hhir ui needs Gradio: pip install 'hhir[ui]'") from None
     work_dirs = list(args.work_dirs) or [DEFAULT_WORK_DIR]

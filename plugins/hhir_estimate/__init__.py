@@ -1,0 +1,1 @@
+"""Paper-scale cost on paper (``hhir estimate``), a plugin of the ``hhir`` command."""

@@ -1,0 +1,13 @@
+"""Adds ``hhir ui`` to the ``hhir`` command; registers no components."""
+from __future__ import annotations
+
+from typing import Any
+
+from hhir_core.plugins import hookimpl
+
+
+@hookimpl
+def hhir_register_commands(subparsers: Any) -> None:
+    from .page import add_ui_parser  # argparse only; gradio is imported when the page starts
+
+    add_ui_parser(subparsers)
