@@ -82,21 +82,13 @@ def _config_show(args: argparse.Namespace) -> int:
     if not args.all:
         from mmengine.config import Config
 
-        cfg = Config({k: v for k, v in cfg.items() if k in USED_KEYS})
+        from .config import RUN_KEYS
+
+        cfg = Config({k: v for k, v in cfg.items() if k in RUN_KEYS})
     print(cfg.pretty_text)
     return 0
 
 
-#: top-level keys that mmengine's Runner or hhir's tools read; the rest of a config is its own
-#: variables (``llm_name = ...``), already substituted where used. ``config show --all`` shows them.
-USED_KEYS = {
-    "model", "work_dir", "train_dataloader", "val_dataloader", "test_dataloader", "train_cfg",
-    "val_cfg", "test_cfg", "val_evaluator", "test_evaluator", "optim_wrapper", "param_scheduler",
-    "default_hooks", "custom_hooks", "data_preprocessor", "auto_scale_lr", "default_scope",
-    "env_cfg", "experiment_name", "launcher", "load_from", "resume", "log_level",
-    "log_processor", "visualizer", "randomness", "model_wrapper_cfg", "stages", "requires",
-    "metadata", "ablation_base", "prepare_data", "data_root", "inference_pose_source",
-}
 
 
 def _check(args: argparse.Namespace) -> int:

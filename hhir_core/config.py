@@ -40,6 +40,17 @@ _MMENGINE_OWNED = ("optim_wrapper", "param_scheduler", "visualizer", "log_proces
                    "env_cfg", "vis_backends", "collate_fn", "sampler", "data_preprocessor")
 
 
+#: top-level keys that mmengine's Runner or hhir's tools read; the rest of a config is its own
+#: variables (``llm_name = ...``), already substituted where used. ``hhir config show --all`` shows them.
+RUN_KEYS = {
+    "model", "work_dir", "train_dataloader", "val_dataloader", "test_dataloader", "train_cfg",
+    "val_cfg", "test_cfg", "val_evaluator", "test_evaluator", "optim_wrapper", "param_scheduler",
+    "default_hooks", "custom_hooks", "data_preprocessor", "auto_scale_lr", "default_scope",
+    "env_cfg", "experiment_name", "launcher", "load_from", "resume", "log_level",
+    "log_processor", "visualizer", "randomness", "model_wrapper_cfg", "stages", "requires",
+    "metadata", "ablation_base", "prepare_data", "data_root", "inference_pose_source",
+}
+
 def resolve_config_path(path: str) -> str:
     """Turn ``plugin::rel/path.py`` into a file path; check the file exists."""
     if "::" in path:

@@ -127,6 +127,9 @@ def _data_problems(dotted: str, key: str, value: str, parent: Any,
         return None
     if "/" not in value and not value.endswith((".pkl", ".json", ".txt", ".npz")):
         return None
+    ann = parent.get("ann_file")
+    if key == "data_root" and isinstance(ann, str) and os.path.isabs(ann):
+        return None  # an absolute ann_file does not read below data_root (its own check follows)
     candidates = [value]
     root = parent.get("data_root")
     if key != "data_root" and isinstance(root, str) and not os.path.isabs(value):
@@ -188,10 +191,12 @@ def check_config(cfg: Any, extras: bool = True) -> List[Problem]:
     """Every missing model, data file, optional extra or gated-access need of ``cfg``."""
     problems: List[Problem] = []
     reported = set()
-    # top-level scalars are the config's own variables (``llm_name = ...``); what is used
-    # sits in the structured entries (model, dataloaders, stages, hooks)
-    tree = {k: v for k, v in cfg.items() if isinstance(v, (dict, list, tuple))
-            and k not in ("metadata", "ablation_overrides", "prepare_data")}
+    # only what the runner and the tools read: the rest of a config is its own variables
+    # (``llm_name = ...``, ``_data = dict(...)``), already substituted where they are used
+    from .config import RUN_KEYS
+
+    tree = {k: v for k, v in cfg.items() if k in RUN_KEYS
+            and k not in ("metadata", "ablation_base", "prepare_data", "data_root")}
     generated = _generated_roots(cfg)
     for dotted, key, value, parent in _walk(tree):
         if not isinstance(value, str):
