@@ -105,12 +105,10 @@ def _realistic_model(quick: bool, checkpoint: str, finetune_steps: int, data_dir
 
     from hhir_core.config import load_config
     from hhir_core.data.ntu import NTUSkeletonDataset
-    from hhir_core.plugins.manager import load_plugins
     from hhir_core.registry import MODELS
     from hhir_llm_ar.recognizer import LLMARRecognizer
     from hhir_synthetic.generator import ensure_synthetic
 
-    load_plugins()
     cfg = load_config(str(ROOT / "configs" / "llm_ar_ntu120_mini.py"))
     torch.manual_seed(0)
     if quick:

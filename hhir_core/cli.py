@@ -16,9 +16,13 @@ from .errors import HHIRError
 def _plugins_list(args: argparse.Namespace) -> int:
     from .plugins.manager import get_manager
 
+    from .interfaces.version import CONTRACT_VERSION
+
     manager = get_manager()
     manager.load()
     rows = [info.as_dict() for info in manager.plugins.values()]
+    for warning in manager.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -26,9 +30,12 @@ def _plugins_list(args: argparse.Namespace) -> int:
         print("no plugins installed (entry-point group 'hhir.plugins')")
     for row in rows:
         comps = ", ".join(f"{role}: {len(names)}" for role, names in sorted(row["components"].items()))
-        print(f"{row['name']:<22} {row['version'] or '-':<9} {row['status']:<9} {comps}")
+        print(f"{row['name']:<22} {row['version'] or '-':<9} {row['status']:<12} "
+              f"contract {row['contract'] or 'undeclared':<10} {comps}")
         if row["error"]:
-            print(f"{'':<22} error: {row['error']}")
+            label = "error" if row["status"] == "failed" else row["status"]
+            print(f"{'':<22} {label}: {row['error']}")
+    print(f"(core role contract {CONTRACT_VERSION})")
     return 0
 
 

@@ -39,3 +39,7 @@ class RequirementError(HHIRError):
 
 class PreflightError(HHIRError):
     """Models, data or extras a config needs are missing; the message lists them all."""
+
+
+class PluginWarning(UserWarning):
+    """Something about the installed plugins deserves attention but breaks nothing."""

@@ -10,6 +10,8 @@ Two things are added on top of mmengine:
 * **lazy entries** – a plugin may register ``"package.module:ClassName"``
   instead of the class, so listing plugins never imports torch-heavy code; the
   class is imported (and checked against its role interface) on first use;
+* **host-owned loading** – every lookup first makes sure the installed plugins are
+  loaded (:func:`_load_plugins`, lazily, once per plugin manager);
 * **actionable misses** – :meth:`HHIRRegistry.build` and :func:`resolve` raise
   :class:`~hhir_core.errors.RegistryMiss` naming the role, close matches, the
   registry that does hold the name, and plugins that failed to load.
@@ -31,9 +33,17 @@ from mmengine.registry import Registry
 from .errors import InterfaceError, PluginError, RegistryMiss
 
 SCOPE = "hhir"
-#: Module imported by mmengine when the ``hhir`` scope is first searched;
-#: it loads the plugins so their components are registered.
-_BOOTSTRAP = ["hhir_core.plugins.bootstrap"]
+
+
+def _load_plugins() -> None:
+    """The one place a lookup loads the plugins (the host's manager; once per manager).
+
+    Every lookup comes through here, so a bare ``REGISTRY.get(name)`` works on first use
+    and again after :func:`hhir_core.plugins.manager.reset_manager`. Plugins never call it.
+    """
+    from .plugins.manager import get_manager  # local: the manager imports this module
+
+    get_manager().load()
 
 
 class HHIRRegistry(Registry):
@@ -41,7 +51,7 @@ class HHIRRegistry(Registry):
 
     def __init__(self, name: str, role: str, parent: Optional[Registry] = None,
                  interface: Optional[str] = None) -> None:
-        super().__init__(name, parent=parent, scope=SCOPE, locations=list(_BOOTSTRAP))
+        super().__init__(name, parent=parent, scope=SCOPE)
         self.role = role
         #: dotted path of the role's interface class (checked on resolve)
         self.interface_path = interface
@@ -71,6 +81,7 @@ class HHIRRegistry(Registry):
 
     def names(self) -> List[str]:
         """All names registered here (resolved and lazy), sorted."""
+        _load_plugins()
         return sorted(set(self._module_dict) | set(self._lazy))
 
     def _resolve_lazy(self, name: str) -> None:
@@ -89,8 +100,12 @@ class HHIRRegistry(Registry):
             self._register_module(module=obj, module_name=name, force=False)
 
     # -- lookup ---------------------------------------------------------
+    def import_from_location(self) -> None:
+        """mmengine calls this before its lookups: load the plugins instead of modules."""
+        _load_plugins()
+
     def get(self, key: str) -> Any:  # noqa: D401 - mmengine signature
-        self.import_from_location()  # loads the plugins (bootstrap) before the lookup
+        _load_plugins()
         if isinstance(key, str):
             scope, real_key = self.split_scope_key(key)
             if (scope is None or scope == SCOPE) and real_key in self._lazy:
@@ -98,6 +113,7 @@ class HHIRRegistry(Registry):
         return super().get(key)
 
     def __contains__(self, key: str) -> bool:  # type: ignore[override]
+        _load_plugins()
         return key in self._lazy or super().__contains__(key)
 
     def build(self, cfg: Any, *args: Any, **kwargs: Any) -> Any:
@@ -201,8 +217,8 @@ def miss_message(registry: HHIRRegistry, name: str) -> str:
     """Explain a registry miss: close matches, other roles, failed plugins."""
     from .plugins.manager import get_manager  # local: avoids an import cycle
 
+    _load_plugins()
     manager = get_manager()
-    manager.load()
     lines = [f"{name!r} is not a registered {registry.role} (registry 'hhir::{registry.name}')."]
     close = difflib.get_close_matches(name, registry.names(), n=3, cutoff=0.5)
     if close:
@@ -217,6 +233,9 @@ def miss_message(registry: HHIRRegistry, name: str) -> str:
             lines.append(f"  plugin {info.name!r} failed to load and may provide it: {info.error}")
         elif info.status == "disabled":
             lines.append(f"  plugin {info.name!r} is disabled ({info.error}) and may provide it.")
+        elif info.status == "incompatible":
+            lines.append(f"  plugin {info.name!r} is incompatible ({info.error}) and may "
+                         "provide it; install a version written for this core.")
     if not elsewhere:
         other = [f"{m} ({r.role})" for r in REGISTRIES.values() if r is not registry
                  for m in difflib.get_close_matches(name, r.names(), n=2, cutoff=0.75)]
@@ -237,9 +256,6 @@ def build(role: str, cfg: Any, **kwargs: Any) -> Any:
 
 def resolve(role: str, name: str) -> Any:
     """The class registered as ``name`` for ``role`` (imports lazy entries)."""
-    from .plugins.manager import get_manager
-
-    get_manager().load()
     registry = registry_for(role)
     obj = registry.get_or_none(name)
     if obj is None:

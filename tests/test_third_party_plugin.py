@@ -107,9 +107,7 @@ _TRAIN_STEP = textwrap.dedent(r"""
     from mmengine.optim import OptimWrapper
     from hhir_core.config import load_config
     from hhir_core.registry import MODELS
-    from hhir_core.plugins.manager import load_plugins
 
-    load_plugins()
     cfg = load_config("hhir_example_plugin::llm_ar_gru_mini.py")
     assert cfg.model.tokenizer.type == "GRUSkeletonTokenizer"
     out = {}

@@ -608,10 +608,8 @@ def build_pipeline(pipeline: Sequence[Union[dict, Callable]]) -> Callable:
     """
     from mmengine.dataset import Compose
 
-    from ..plugins.manager import get_manager
     from ..registry import build
 
-    get_manager().load()  # lazy core/plugin entries exist only after loading
     steps = []
     for t in pipeline or ():
         if isinstance(t, dict):

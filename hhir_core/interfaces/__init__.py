@@ -12,6 +12,7 @@ from .pose_source import PoseSource
 from .segmenter import Segmenter
 from .slots import Slot, component_fits, slot_table
 from .tokenizer import SkeletonTokenizer, Tokenizer
+from .version import CONTRACT_VERSION
 
 INTERFACES = {c.role: c for c in (Segmenter, PoseSource, BranchEncoder, Tokenizer,
                                   LanguageHead, Distiller)}
@@ -19,7 +20,7 @@ INTERFACES = {c.role: c for c in (Segmenter, PoseSource, BranchEncoder, Tokenize
 CONTRACTS = {c.__name__: c for c in (Segmenter, PoseSource, BranchEncoder, KeypointVideoEncoder,
                                      JointTokenEncoder, Tokenizer, SkeletonTokenizer,
                                      LanguageHead, CausalLM, TextEncoder, Distiller)}
-__all__ = ["RoleComponent", "Segmenter", "PoseSource", "BranchEncoder", "KeypointVideoEncoder",
+__all__ = ["CONTRACT_VERSION", "RoleComponent", "Segmenter", "PoseSource", "BranchEncoder", "KeypointVideoEncoder",
            "JointTokenEncoder", "Tokenizer", "SkeletonTokenizer", "LanguageHead", "CausalLM",
            "TextEncoder", "Distiller", "INTERFACES", "CONTRACTS", "capability", "require",
            "missing_capability", "expect_contract", "Slot", "component_fits", "slot_table"]

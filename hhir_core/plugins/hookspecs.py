@@ -39,6 +39,17 @@ def hhir_config_dir() -> Optional[str]:
 
 
 @hookspec
+def hhir_contract() -> Optional[str]:
+    """The role-contract versions this plugin supports, as a version specifier.
+
+    E.g. ``">=2.0,<3"``, checked against ``hhir_core.interfaces.CONTRACT_VERSION``
+    before ``hhir_register`` runs: outside the range the plugin registers nothing and
+    ``hhir plugins list`` shows it as ``incompatible``. Without this hook the plugin
+    loads and is listed with contract ``undeclared``.
+    """
+
+
+@hookspec
 def hhir_requires() -> Optional[List[str]]:
     """Optional: requirement strings this plugin needs at run time (informational)."""
 

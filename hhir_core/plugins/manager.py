@@ -5,8 +5,15 @@
   ``try/except``; a failing plugin is recorded (``status='failed'``) with its
   error and the components it managed to register are rolled back. The others
   load. ``HHIR_STRICT_PLUGINS=1`` re-raises instead.
-* Selection: ``HHIR_PLUGINS=a,b`` is an allow-list (others are ``disabled``);
-  ``HHIR_DISABLE_PLUGIN_AUTOLOAD=1`` loads none (tests register explicitly).
+* Selection: ``HHIR_PLUGINS=a,b`` is an allow-list (others are ``disabled``; a name
+  that matches no installed plugin is warned about); ``HHIR_DISABLE_PLUGIN_AUTOLOAD=1``
+  loads none (tests register explicitly).
+* Contract: a plugin's ``hhir_contract`` range is checked against
+  ``hhir_core.interfaces.CONTRACT_VERSION`` before it registers anything; outside it
+  the plugin is ``incompatible`` (listed, not loaded).
+
+The host owns loading: every registry lookup calls :meth:`PluginManager.load` (once per
+manager, so also after :func:`reset_manager`). Plugins never import this module.
 """
 from __future__ import annotations
 
@@ -15,12 +22,14 @@ import importlib
 import os
 import time
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 import pluggy
 
-from ..errors import PluginError
+from ..errors import PluginError, PluginWarning
+from ..interfaces.version import CONTRACT_VERSION
 from . import hookspecs
 
 ENTRY_POINT_GROUP = "hhir.plugins"
@@ -34,16 +43,18 @@ class PluginInfo:
     dist: str = ""
     version: str = ""
     module: str = ""
-    status: str = "pending"  # ok | failed | disabled
+    status: str = "pending"  # ok | failed | disabled | incompatible
     error: str = ""
+    #: the contract range the plugin declares (``hhir_contract``), "" when undeclared
+    contract: str = ""
     components: Dict[str, List[str]] = field(default_factory=dict)
     config_dir: Optional[str] = None
     load_seconds: float = 0.0
 
     def as_dict(self) -> Dict[str, Any]:
         return {k: getattr(self, k) for k in ("name", "dist", "version", "module", "status",
-                                              "error", "components", "config_dir",
-                                              "load_seconds")}
+                                              "error", "contract", "components",
+                                              "config_dir", "load_seconds")}
 
 
 def _env_flag(name: str) -> bool:
@@ -58,6 +69,8 @@ class PluginManager:
         self.pm.add_hookspecs(hookspecs)
         self.plugins: Dict[str, PluginInfo] = {}
         self.loaded = False
+        #: problems worth telling the user that break nothing (``hhir plugins list`` shows them)
+        self.warnings: List[str] = []
 
     # -- public -----------------------------------------------------------
     def load(self, force: bool = False) -> None:
@@ -82,15 +95,19 @@ class PluginManager:
                 info.status, info.error = "disabled", "not in HHIR_PLUGINS allow-list"
                 continue
             self._load_one(info, loader=ep.load)
-        unknown = sorted((allowed or set()) - set(self.plugins))
-        if unknown:
-            import warnings
+        if allowed is not None:
+            self._warn_unknown_allowed(allowed)
 
-            close = {u: difflib.get_close_matches(u, list(self.plugins), n=1) for u in unknown}
-            hints = ", ".join(f"{u!r}" + (f" (did you mean {close[u][0]!r}?)" if close[u] else "")
-                              for u in unknown)
-            warnings.warn(f"HHIR_PLUGINS names no installed plugin: {hints}; installed: "
-                          f"{', '.join(sorted(self.plugins)) or '(none)'}", stacklevel=2)
+    def _warn_unknown_allowed(self, allowed: set) -> None:
+        import difflib
+
+        for name in sorted(allowed - set(self.plugins)):
+            close = difflib.get_close_matches(name, self.plugins, n=2)
+            msg = (f"HHIR_PLUGINS names {name!r}, which matches no installed plugin"
+                   + (f" (did you mean {', '.join(close)}?)" if close else "")
+                   + f"; installed: {', '.join(sorted(self.plugins)) or '(none)'}")
+            self.warnings.append(msg)
+            warnings.warn(msg, PluginWarning, stacklevel=3)
 
     def add_plugin(self, name: str, module: Any, version: str = "") -> PluginInfo:
         """Register an already-imported plugin module (tests, notebooks)."""
@@ -115,6 +132,27 @@ class PluginManager:
         return info.config_dir
 
     # -- internals ----------------------------------------------------------
+    def _contract_ok(self, info: PluginInfo) -> bool:
+        """Check the plugin's ``hhir_contract`` range; record ``incompatible`` if outside."""
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+        from packaging.version import Version
+
+        for impl in self.pm.hook.hhir_contract.get_hookimpls():
+            if impl.plugin_name == info.name:
+                info.contract = str(impl.function() or "")
+        if not info.contract:
+            return True
+        try:
+            spec = SpecifierSet(info.contract)
+        except InvalidSpecifier:
+            raise PluginError(f"hhir_contract returned {info.contract!r}, not a version "
+                              "range like '>=2.0,<3'") from None
+        if spec.contains(Version(CONTRACT_VERSION), prereleases=True):
+            return True
+        info.status = "incompatible"
+        info.error = f"needs contract {info.contract}, core has {CONTRACT_VERSION}"
+        return False
+
     def _load_one(self, info: PluginInfo, loader) -> None:
         from ..registry import registry_for
 
@@ -130,6 +168,16 @@ class PluginManager:
             module = loader()
             self.pm.register(module, name=info.name)
             try:
+                compatible = self._contract_ok(info)
+            except BaseException:
+                self.pm.unregister(name=info.name)
+                raise
+            if not compatible:  # listed with its status, registers nothing
+                self.pm.unregister(name=info.name)
+                if _env_flag("HHIR_STRICT_PLUGINS"):
+                    raise PluginError(f"plugin {info.name!r} is incompatible: {info.error}")
+                return
+            try:
                 for impl in self.pm.hook.hhir_register.get_hookimpls():
                     if impl.plugin_name == info.name:
                         impl.function(register=register)
@@ -142,6 +190,8 @@ class PluginManager:
                 raise
             info.status = "ok"
         except Exception as exc:  # isolation: record, roll back, continue
+            if info.status == "incompatible":  # strict mode: already explained
+                raise
             for role, name in added:
                 _unregister(role, name)
             info.components = {}
@@ -215,11 +265,4 @@ def reset_manager() -> PluginManager:
     return _MANAGER
 
 
-def load_plugins() -> PluginManager:
-    m = get_manager()
-    m.load()
-    return m
-
-
-__all__ = ["PluginManager", "PluginInfo", "get_manager", "load_plugins", "reset_manager",
-           "ENTRY_POINT_GROUP", "importlib"]
+__all__ = ["PluginManager", "PluginInfo", "get_manager", "reset_manager", "ENTRY_POINT_GROUP"]

@@ -31,3 +31,9 @@ def hhir_requires():
 def hhir_config_dir():
     """This plugin's configs, addressable as ``hhir_llm_ar::<file>.py`` (also from ``_base_``)."""
     return str(Path(__file__).parent / "configs")
+
+
+@hookimpl
+def hhir_contract():
+    """Role-contract versions this plugin is written against (hhir_core.interfaces.CONTRACT_VERSION)."""
+    return ">=2.0,<3"

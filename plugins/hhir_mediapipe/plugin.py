@@ -8,3 +8,9 @@ _M = "hhir_mediapipe"
 def hhir_register(register):
     register("pose_source", "MediaPipePoseSource", f"{_M}.pose_source:MediaPipePoseSource")
     register("segmenter", "MediaPipePersonSegmenter", f"{_M}.segmenter:MediaPipePersonSegmenter")
+
+
+@hookimpl
+def hhir_contract():
+    """Role-contract versions this plugin is written against (hhir_core.interfaces.CONTRACT_VERSION)."""
+    return ">=2.0,<3"

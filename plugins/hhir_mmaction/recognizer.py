@@ -22,10 +22,8 @@ from hhir_core.interfaces import BranchEncoder, Slot, expect_contract
 
 def _build_encoder(cfg: Union[dict, nn.Module]) -> nn.Module:
     if not isinstance(cfg, nn.Module):
-        from hhir_core.plugins.manager import get_manager
         from hhir_core.registry import build
 
-        get_manager().load()
         cfg = build("branch_encoder", dict(cfg))
     return expect_contract(cfg, BranchEncoder, "model.backbone")
 

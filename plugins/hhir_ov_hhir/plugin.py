@@ -19,3 +19,9 @@ def hhir_register(register):
 def hhir_config_dir():
     """This plugin's configs, addressable as ``hhir_ov_hhir::<file>.py`` (also from ``_base_``)."""
     return str(Path(__file__).parent / "configs")
+
+
+@hookimpl
+def hhir_contract():
+    """Role-contract versions this plugin is written against (hhir_core.interfaces.CONTRACT_VERSION)."""
+    return ">=2.0,<3"

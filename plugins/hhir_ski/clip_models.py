@@ -28,9 +28,6 @@ def build_text_encoder(cfg: ModuleOrCfg, slot: str = "model.text_encoder") -> nn
     if not isinstance(cfg, nn.Module):
         cfg = dict(cfg)
         cfg.setdefault("type", "TextEncoderHead")
-        from hhir_core.plugins.manager import get_manager
-
-        get_manager().load()
         cfg = build("language_head", cfg)
     return expect_contract(cfg, TextEncoder, slot)
 
@@ -42,9 +39,6 @@ def build_branch_encoder(cfg: ModuleOrCfg, slot: str = "encoder",
     ``input_kind``: the stream the slot feeds it; another kind is a ConfigError.
     """
     if not isinstance(cfg, nn.Module):
-        from hhir_core.plugins.manager import get_manager
-
-        get_manager().load()
         cfg = build("branch_encoder", dict(cfg))
     enc = expect_contract(cfg, BranchEncoder, slot)
     if input_kind and enc.input_kind != input_kind:

@@ -31,9 +31,6 @@ def build_causal_head(cfg: Union[nn.Module, Dict[str, Any]]) -> nn.Module:
     if not isinstance(cfg, nn.Module):
         cfg = dict(cfg)
         cfg.setdefault("type", "CausalLMHead")
-        from hhir_core.plugins.manager import get_manager
-
-        get_manager().load()
         cfg = build("language_head", cfg)
     return expect_contract(cfg, CausalLM, "model.llm")
 

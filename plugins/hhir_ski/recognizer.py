@@ -154,9 +154,7 @@ class SKIRecognizer(InferenceRecognizer, BaseModel):
             if distiller is None:
                 raise ConfigError("model.distiller is required for phase='scd' "
                                   "(use alpha=0 for no distillation)")
-            from hhir_core.plugins.manager import get_manager
             from hhir_core.registry import build
-            get_manager().load()
             self.distiller = expect_contract(build("distiller", dict(distiller)), Distiller,
                                              "model.distiller")
             if not self.distiller.online:

@@ -115,10 +115,8 @@ def test_missing_checkpoint_names_the_command(tmp_path):
 
 def test_every_registered_recognizer_implements_the_inference_hooks():
     from hhir_core.apis import InferenceRecognizer
-    from hhir_core.plugins.manager import load_plugins
     from hhir_core.registry import iter_components, resolve
 
-    load_plugins()
     names = sorted(name for _, name, _ in iter_components(["model"]))
     assert {"LLMARRecognizer", "SkeletonRecognizer", "OVHHIRRecognizer", "PeVLRecognizer",
             "SKIVLMRecognizer"} <= set(names)
@@ -133,10 +131,8 @@ def test_skeleton_classifier_through_the_same_api(tmp_path):
 
     from hhir_core.apis import inference, init_model
     from hhir_core.config import load_config
-    from hhir_core.plugins.manager import load_plugins
     from hhir_core.registry import build
 
-    load_plugins()
     config = str(REPO / "configs" / "stgcn_ntu120_mini.py")
     model = build("model", load_config(config).model)
     torch.save({"state_dict": model.state_dict()}, tmp_path / "stgcn.pth")

@@ -67,12 +67,10 @@ def test_paper_config_carries_paper_values():
 
 def test_paper_config_builds_with_a_tiny_llm():
     from hhir_core.config import validate
-    from hhir_core.plugins.manager import load_plugins
     from hhir_core.registry import MODELS
 
     cfg = _load(CFG / "llm_ar_ntu120.py", TINY_LLM)
     validate(cfg)
-    load_plugins()
     model = MODELS.build(cfg.model)
     assert model.tokenizer.llm_dim == 64 and model.tokenizer.num_codes == 512
     assert len(model.class_names) == 120
@@ -180,10 +178,8 @@ def test_ablation_runs_one_iteration_per_stage(path, small_synthetic):
     from mmengine.dataset import default_collate
     from mmengine.optim import build_optim_wrapper
 
-    from hhir_core.plugins.manager import load_plugins
     from hhir_core.registry import DATASETS, MODELS
 
-    load_plugins()
     cfg = _mini_tiny_cfg(path, small_synthetic)
     state = None
     for stage in cfg.stages:

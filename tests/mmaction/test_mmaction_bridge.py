@@ -55,10 +55,8 @@ def test_coco_layout_and_bad_input() -> None:
 
 
 def test_recognizer_loss_predict_and_learns() -> None:
-    from hhir_core.plugins.manager import get_manager
     from hhir_core.registry import build
 
-    get_manager().load()
     torch.manual_seed(0)
     model = build("model", dict(type="SkeletonRecognizer", num_classes=3,
                                 backbone=dict(type="STGCNEncoder", base_channels=8, num_stages=3,

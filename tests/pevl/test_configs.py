@@ -38,10 +38,8 @@ def _one_iteration(cfg_path, data_root):
     from mmengine.dataset import default_collate
     from mmengine.optim import build_optim_wrapper
 
-    from hhir_core.plugins.manager import get_manager
     from hhir_core.registry import DATASETS, MODELS
 
-    get_manager().load()
     cfg = Config.fromfile(str(cfg_path))
     classes = [9, 22, 49, 54]
     names = [dict(label=c, name=f"class {c}", two_person=c > 40) for c in classes]
@@ -107,10 +105,8 @@ def test_missing_real_data_points_to_the_mini_config(tmp_path):
     from mmengine.config import Config
 
     from hhir_core.errors import DataError
-    from hhir_core.plugins.manager import get_manager
     from hhir_core.registry import DATASETS
 
-    get_manager().load()
     cfg = Config.fromfile(str(ROOT / "configs" / "pevl_diving48.py"))
     ds = dict(cfg.train_dataloader.dataset, ann_file=str(tmp_path / "missing.pkl"))
     with pytest.raises(DataError, match="pevl_synthetic_mini.py"):

@@ -67,11 +67,9 @@ def test_unseen_classes_never_appear_in_training_batches(tmp_path):
     from mmengine.registry import init_default_scope
     from torch.utils.data import DataLoader
 
-    from hhir_core.plugins.manager import get_manager
     from hhir_core.registry import DATASETS
     from hhir_synthetic.generator import ensure_synthetic
 
-    get_manager().load()
     init_default_scope("hhir")
     cfg = Config.fromfile(str(CONFIGS / MINI))
     ds_cfg = cfg.train_dataloader.dataset.to_dict()

@@ -62,10 +62,8 @@ def _with_progress(role: str, cfg: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def build_source(name: str, num_persons: int, model: str, extra: Dict[str, Any], layout: str = ""):
-    from hhir_core.plugins.manager import get_manager
     from hhir_core.registry import build
 
-    get_manager().load()  # build() alone does not load plugins before its lookup
     names = {"vitpose": "ViTPoseSource", "mmpose": "MMPoseSource", "annotation": "AnnotationPoseSource",
              "mediapipe": "MediaPipePoseSource"}
     cfg: Dict[str, Any] = dict(type=names.get(name, name), num_persons=num_persons)

@@ -23,3 +23,9 @@ def hhir_config_dir():
 @hookimpl
 def hhir_requires():
     return ["hhir>=0.1,<0.2"]
+
+
+@hookimpl
+def hhir_contract():
+    """Role-contract versions this plugin is written against (hhir_core.interfaces.CONTRACT_VERSION)."""
+    return ">=2.0,<3"
