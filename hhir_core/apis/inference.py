@@ -197,7 +197,6 @@ def init_model(config: str, checkpoint: Optional[str] = None, device: str = "cpu
     from ..compat import enable_safe_checkpoints
     from ..config import load_config
     from ..engine.checkpoint import check_state_dict, safe_load
-    from ..plugins.manager import load_plugins
     from ..registry import build
 
     say = progress or (lambda message: None)
@@ -210,7 +209,6 @@ def init_model(config: str, checkpoint: Optional[str] = None, device: str = "cpu
     stages = cfg.get("stages") or []
     if stages:  # the last stage's settings are the deployed model's
         cfg.merge_from_dict(dict(stages[-1].get("cfg") or {}))
-    load_plugins()
     enable_safe_checkpoints()
     say(f"building {cfg.model.get('type')} from {loc.config}")
     model = build("model", cfg.model)

@@ -104,10 +104,8 @@ class InferenceContext:
         a pose source that takes one unless its config sets it."""
         import inspect
 
-        from ..plugins.manager import load_plugins
         from ..registry import iter_components, resolve
 
-        load_plugins()
         cfg = self.pose_source or self.cfg.get("inference_pose_source") or self.cfg.get("pose_source")
         if not cfg:
             names = {name for _, name, _ in iter_components(["pose_source"])}
@@ -128,10 +126,8 @@ class InferenceContext:
     def _component(self, role: str, cfg: Dict[str, Any]) -> Any:
         key = f"{role}:{sorted(cfg.items())!r}"
         if key not in self._built:
-            from ..plugins.manager import load_plugins
             from ..registry import build
 
-            load_plugins()
             self._built[key] = build(role, cfg)
         return self._built[key]
 
