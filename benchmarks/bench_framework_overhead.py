@@ -153,9 +153,7 @@ def run(quick: bool, steps: int, warmup: int, batch_size: int, data_dir: Path) -
     import torch
 
     torch.set_num_threads(1)
-    from hhir_core.plugins.manager import load_plugins
 
-    load_plugins()
     cfg = _stage_cfg(quick, batch_size, data_dir)
     hhir, bare = interleaved(cfg, steps, warmup, WORK / "framework_overhead")
     b, h = statistics.median(bare), statistics.median(hhir)

@@ -72,13 +72,8 @@ def describe_run(work_dir: str) -> Run:
     if not loc.checkpoint:
         run.problem = f"no trained checkpoint in {work_dir}; make one with `{loc.train_command}`"
     try:
-<<<<<<< HEAD:plugins/hhir_ui/page.py
         from hhir_core.config import load_config
         from hhir_core.registry import resolve
-=======
-        from ..config import load_config
-        from ..registry import resolve
->>>>>>> 251f549 (apis: registry lookups load the plugins; drop the explicit load_plugins calls):hhir_core/apis/ui.py
 
         run.cfg = load_config(loc.config)
         stages = run.cfg.get("stages") or []
