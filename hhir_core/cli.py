@@ -14,9 +14,8 @@ from .errors import HHIRError
 
 
 def _plugins_list(args: argparse.Namespace) -> int:
-    from .plugins.manager import get_manager
-
     from .interfaces.version import CONTRACT_VERSION
+    from .plugins.manager import get_manager
 
     manager = get_manager()
     manager.load()

@@ -4,9 +4,9 @@ import subprocess
 import sys
 
 import pytest
+from hhir_estimate.estimate import KNOWN_MODELS, _config_for, estimate, meta_models
 
 from helpers import REPO
-from hhir_estimate.estimate import KNOWN_MODELS, _config_for, estimate, meta_models
 
 # published parameter counts (model cards / papers)
 SIZES = {"huggyllama/llama-7b": 6.74e9, "huggyllama/llama-13b": 13.0e9,

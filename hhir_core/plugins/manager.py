@@ -18,7 +18,6 @@ manager, so also after :func:`reset_manager`). Plugins never import this module.
 from __future__ import annotations
 
 import difflib
-import importlib
 import os
 import time
 import traceback
@@ -99,7 +98,6 @@ class PluginManager:
             self._warn_unknown_allowed(allowed)
 
     def _warn_unknown_allowed(self, allowed: set) -> None:
-        import difflib
 
         for name in sorted(allowed - set(self.plugins)):
             close = difflib.get_close_matches(name, self.plugins, n=2)

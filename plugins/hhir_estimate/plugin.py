@@ -32,3 +32,9 @@ def hhir_register_commands(subparsers: Any) -> None:
     est.add_argument("--cfg-options", nargs="+", action=DictAction, default={},
                      help="override config keys first")
     est.set_defaults(func=_estimate)
+
+
+@hookimpl
+def hhir_contract() -> str:
+    """Role-contract versions this plugin is written against (hhir_core.interfaces.CONTRACT_VERSION)."""
+    return ">=2.0,<3"

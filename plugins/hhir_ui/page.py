@@ -59,8 +59,8 @@ class Run:
 
 def describe_run(work_dir: str) -> Run:
     """Locate a work dir's config/checkpoint without building the model."""
-    from hhir_core.errors import HHIRError
     from hhir_core.apis.inference import locate
+    from hhir_core.errors import HHIRError
 
     run = Run(work_dir=work_dir, name=Path(work_dir).name or work_dir)
     try:
@@ -197,9 +197,9 @@ def build_app(runs: Sequence[Run], clips: Sequence[str] = (), configs_dir: str =
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    from hhir_core.errors import HHIRError
     from hhir_core.apis.inference import inference
     from hhir_core.apis.visualize import action_sentence_image, branch_preview, overlay_frames
+    from hhir_core.errors import HHIRError
 
     by_name = {r.name: r for r in runs}
     video_runs = [r.name for r in runs if "video" in r.inputs] or [r.name for r in runs]

@@ -11,3 +11,9 @@ def hhir_register_commands(subparsers: Any) -> None:
     from .page import add_ui_parser  # argparse only; gradio is imported when the page starts
 
     add_ui_parser(subparsers)
+
+
+@hookimpl
+def hhir_contract() -> str:
+    """Role-contract versions this plugin is written against (hhir_core.interfaces.CONTRACT_VERSION)."""
+    return ">=2.0,<3"
