@@ -22,6 +22,24 @@ def _method_from_name(stem: str) -> str:
     return stem.split("_")[0]
 
 
+def setting_of(path: Path, meta: Dict[str, Any]) -> str:
+    """paper | mini | ablation; a name containing ``_mini`` (``x_mini_nodistill``) is a mini."""
+    if "ablations" in path.parts:
+        return "ablation"
+    if "_mini" in path.stem:
+        return "mini"
+    return "paper"
+
+
+def reproduce_text(config: str, meta: Dict[str, Any], measured: Dict[str, Any]) -> str:
+    """How a measured number is reproduced: the command, the seed and the wall time."""
+    if not measured:
+        return "—"
+    minutes = meta.get("wall_minutes")
+    wall = f", ~{minutes} min on 2 CPU cores" if minutes else ""
+    return f"`python tools/train.py {config}` (seed 0{wall})"
+
+
 def measured_file(configs_dir: str) -> Path:
     return Path(configs_dir).resolve().parent / "docs" / "zoo_measured.json"
 
@@ -52,10 +70,13 @@ def collect_zoo(configs_dir: str = "configs") -> List[Dict[str, Any]]:
             "paper": meta.get("paper", ""),
             "dataset": meta.get("dataset", ""),
             "protocol": meta.get("protocol", ""),
-            "setting": meta.get("setting", "ablation" if "ablations" in str(path) else
-                                "mini" if stem.endswith("_mini") else "paper"),
-            "reported": dict(meta.get("reported") or {}),
+            "setting": setting_of(path, meta),
+            # a paper's number belongs to the paper-faithful config only: a mini or ablation
+            # row inherits the paper config's metadata but must never quote it as its own
+            "reported": dict(meta.get("reported") or {}) if setting_of(path, meta) == "paper" else {},
             "measured": measured.get(key, {}),
+            "reproduce": reproduce_text(str(path.relative_to(root.parent)) if root.parent != Path(".")
+                                        else str(path), meta, measured.get(key, {})),
             **({"error": meta["error"]} if "error" in meta else {}),
         })
     return entries
@@ -82,10 +103,11 @@ def render_markdown(entries: List[Dict[str, Any]], title: Optional[str] = "Model
     for method in methods:
         rows = [e for e in entries if e["method"] == method]
         lines += [f"## {method}", "", "| config | setting | dataset | protocol | reported (paper) | "
-                  "measured (this project) |", "|---|---|---|---|---|---|"]
+                  "measured (this project) | reproduce |", "|---|---|---|---|---|---|---|"]
         for e in rows:
             lines.append(f"| `{e['config']}` | {e['setting']} | {e['dataset'] or '—'} | "
-                         f"{e['protocol'] or '—'} | {_fmt(e['reported'])} | {_fmt(e['measured'])} |")
+                         f"{e['protocol'] or '—'} | {_fmt(e['reported'])} | {_fmt(e['measured'])} | "
+                         f"{e.get('reproduce', '—')} |")
         papers = sorted({e["paper"] for e in rows if e["paper"]})
         if papers:
             lines += ["", "Paper: " + "; ".join(papers)]

@@ -67,3 +67,21 @@ def test_zoo_doc_keeps_the_estimate_section(tmp_path):
     assert text.endswith(section) and text.count(tool.ESTIMATE_MARKER) == 1
     repo_doc = (REPO / "docs" / "model_zoo.md").read_text()
     assert tool.ESTIMATE_MARKER in repo_doc and "### `llm_ar_ntu120.py`" in repo_doc
+
+
+def test_only_paper_rows_quote_paper_numbers(zoo):
+    # a mini or ablation row inherits the paper config's metadata but never quotes it
+    for name, entry in zoo.items():
+        if entry["setting"] != "paper":
+            assert entry["reported"] == {}, name
+        if "_mini" in name:
+            assert entry["setting"] == "mini", name
+    assert zoo["ski_vificlip_ntu120_110_10_mini_nodistill"]["setting"] == "mini"
+    assert all(e["setting"] == "ablation" for n, e in zoo.items() if e["config"].count("/") > 1)
+
+
+def test_measured_rows_say_how_to_reproduce(zoo):
+    for name, entry in zoo.items():
+        if entry["measured"]:
+            assert entry["reproduce"].startswith(f"`python tools/train.py {entry['config']}`"), name
+    assert "~14 min" in zoo["llm_ar_ntu120_mini"]["reproduce"]
