@@ -132,7 +132,7 @@ def _locate_work_dir(work_dir: Path, checkpoint: Optional[str]) -> RunLocation:
     """A tools/train.py work dir: the config as trained (the copy mmengine dumps into the last
     stage's folder, which has every ``--cfg-options`` applied; else the file named in
     ``provenance.json``) and the last stage's last checkpoint."""
-    from ..config import load_config
+    from ..config import load_config, validate
 
     prov = work_dir / "provenance.json"
     original = json.loads(prov.read_text()).get("config_path") if prov.is_file() else None
@@ -195,7 +195,7 @@ def init_model(config: str, checkpoint: Optional[str] = None, device: str = "cpu
     import torch
 
     from ..compat import enable_safe_checkpoints
-    from ..config import load_config
+    from ..config import load_config, validate
     from ..engine.checkpoint import check_state_dict, safe_load
     from ..registry import build
 
@@ -210,6 +210,10 @@ def init_model(config: str, checkpoint: Optional[str] = None, device: str = "cpu
     if stages:  # the last stage's settings are the deployed model's
         cfg.merge_from_dict(dict(stages[-1].get("cfg") or {}))
     enable_safe_checkpoints()
+    try:  # e.g. a work dir whose dumped config names an option this version no longer has
+        validate(cfg)
+    except ConfigError as exc:
+        raise ConfigError(f"{loc.config}: {exc}") from None
     say(f"building {cfg.model.get('type')} from {loc.config}")
     model = build("model", cfg.model)
     if not isinstance(model, InferenceRecognizer):

@@ -242,3 +242,14 @@ def test_plugins_add_commands_and_a_broken_one_does_not_brick_the_cli(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "hello from a plugin" in out.stdout, out.stderr[-2000:]
     assert "hhir_broken_cmd" in out.stderr and "boom" in out.stderr
+
+
+def test_infer_on_a_work_dir_with_an_outdated_config_is_one_line(tmp_path):
+    work = tmp_path / "work"
+    out = _run("tools/train.py", "hhir_toy::toy.py", "--work-dir", str(work))
+    assert out.returncode == 0, out.stderr[-2000:]
+    (dumped,) = list(work.glob("*.py"))  # the config mmengine dumped into the work dir
+    dumped.write_text(dumped.read_text().replace("model = dict(", "model = dict(\n    removed_option=1,", 1))
+    out = _run("-m", "hhir_core.cli", "infer", str(work), str(REPO / "README.md"))
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "removed_option" in out.stderr and str(dumped) in out.stderr
