@@ -132,7 +132,7 @@ def _locate_work_dir(work_dir: Path, checkpoint: Optional[str]) -> RunLocation:
     """A tools/train.py work dir: the config as trained (the copy mmengine dumps into the last
     stage's folder, which has every ``--cfg-options`` applied; else the file named in
     ``provenance.json``) and the last stage's last checkpoint."""
-    from ..config import load_config, validate
+    from ..config import load_config
 
     prov = work_dir / "provenance.json"
     original = json.loads(prov.read_text()).get("config_path") if prov.is_file() else None
