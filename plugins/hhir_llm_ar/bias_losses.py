@@ -1,8 +1,10 @@
 """LLM-AR's human-inductive-bias losses on action sentences.
 
-* :func:`zipf_loss` — a sentence's sorted, normalised soft token usage should look
+* :func:`zipf_loss` — the sorted, normalised soft token usage of the set of action
+  sentences (the batch; ``scope='sentence'`` scores each sentence alone) should look
   like natural language's rank-frequency law ``q_r ∝ 1/(r + b)^s`` (Zipf, or
-  Zipf–Mandelbrot with offset ``b``); Jensen–Shannon divergence.
+  Zipf–Mandelbrot with offset ``b``; the standard fit to text is b ≈ 2.7);
+  Jensen–Shannon divergence.
 * :func:`context_loss` — codes are paired ``k ↔ k + K/2``; a token should appear
   with its partner: ``1 − (2/L)·Σ_{k<K/2} min(n_k, n_{k+K/2})``.
 * :func:`mmd_loss` — the codebook (tangent space) should be distributed like the
@@ -60,16 +62,29 @@ def js_divergence(p: Tensor, q: Tensor, eps: float = 1e-12) -> Tensor:
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 
-def zipf_loss(counts: Tensor, s: float = 1.0, offset: float = 0.0,
-              top: Optional[int] = None) -> Tensor:
-    """JS divergence between sorted normalised usage and Zipf; mean over sentences.
+#: what one Zipf rank-frequency curve is fitted to
+ZIPF_SCOPES = ("batch", "sentence")
+#: Zipf–Mandelbrot offset of the standard fit to natural-language word frequencies
+ZIPF_MANDELBROT_OFFSET = 2.7
 
-    ``counts`` is ``[B, K]`` (or ``[K]``). ``top`` restricts the comparison to the
-    ``top`` most frequent ranks (both renormalised); ``None`` uses all ``K``.
+
+def zipf_loss(counts: Tensor, s: float = 1.0, offset: float = 0.0,
+              top: Optional[int] = None, scope: str = "sentence") -> Tensor:
+    """JS divergence between sorted normalised usage and Zipf.
+
+    ``counts`` is ``[B, K]`` (or ``[K]``). ``scope='batch'`` sums the counts of all
+    sentences first, so one rank-frequency curve describes the set of action sentences
+    (the paper's Eq. 4: a 16-token sentence cannot follow a 512-rank law by itself);
+    ``'sentence'`` scores each sentence and averages. ``top`` restricts the comparison
+    to the ``top`` most frequent ranks (both renormalised); ``None`` uses all ``K``.
     Sorting is differentiable (gradients flow through the sorted values).
     """
+    if scope not in ZIPF_SCOPES:
+        raise ConfigError(f"tokenizer.zipf.scope={scope!r}; valid: {', '.join(ZIPF_SCOPES)}")
     if counts.dim() == 1:
         counts = counts.unsqueeze(0)
+    if scope == "batch":
+        counts = counts.sum(0, keepdim=True)
     sorted_counts, _ = counts.float().sort(dim=-1, descending=True)
     if top is not None:
         sorted_counts = sorted_counts[:, :top]
@@ -149,5 +164,6 @@ def mmd_loss(codes: Tensor, reference: Tensor, bandwidths: Optional[Sequence[flo
     return gaussian_mmd(codes, reference, bandwidths, yy_term)
 
 
-__all__ = ["soft_assignments", "soft_counts", "zipf_distribution", "js_divergence",
+__all__ = ["ZIPF_SCOPES", "ZIPF_MANDELBROT_OFFSET", "soft_assignments", "soft_counts",
+           "zipf_distribution", "js_divergence",
            "zipf_loss", "context_loss", "kernel_mean", "gaussian_mmd", "median_bandwidth", "mmd_loss"]

@@ -14,7 +14,7 @@ are the code vectors in tangent space (the LLM's word-embedding space) and whose
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -27,10 +27,42 @@ from hhir_core.structures import TokenizerOutput
 from . import bias_losses as bl
 from .vq import EuclideanQuantizer, HyperbolicQuantizer, TemporalConvDecoder, TemporalConvEncoder
 
-#: the paper's weights: reconstruction 1, embedding α = 0.02, commitment β = 0.2; bias losses on
-#: (Zipf and context 1; MMD 0.1 — at 1 it collapsed the codebook on the mini setting)
-DEFAULT_LOSS_WEIGHTS = dict(recon=1.0, embedding=0.02, commitment=0.2,
-                            zipf=1.0, context=1.0, mmd=0.1)
+#: Two readings of the stage-1 objective (paper Eq. 12, L = L_rec + α·L_commit + β·L_bias,
+#: α = 0.02 "following previous VQ-VAE works", β = 0.2):
+#:
+#: * ``'paper'`` (default): α on the commitment term, as in the T2M-GPT recipe the paper
+#:   copies (its commitment weight is 0.02); the codebook term keeps the usual VQ-VAE weight 1;
+#:   β on each human-inductive-bias loss (Zipf, context, MMD).
+#: * ``'embedding_alpha'``: α on the codebook (embedding) term, β on commitment, bias losses
+#:   Zipf / context 1 and MMD 0.1 — the reading the mini config was measured with.
+LOSS_WEIGHT_PRESETS: Dict[str, Dict[str, float]] = {
+    "paper": dict(recon=1.0, embedding=1.0, commitment=0.02, zipf=0.2, context=0.2, mmd=0.2),
+    "embedding_alpha": dict(recon=1.0, embedding=0.02, commitment=0.2, zipf=1.0, context=1.0,
+                            mmd=0.1),
+}
+DEFAULT_LOSS_WEIGHTS = dict(LOSS_WEIGHT_PRESETS["paper"])
+
+
+def resolve_loss_weights(loss_weights: Optional[Mapping[str, Any]]) -> Dict[str, float]:
+    """``dict(preset=NAME, **overrides)`` -> all six weights.
+
+    ``preset`` (default ``'paper'``) names a row of :data:`LOSS_WEIGHT_PRESETS`; the other keys
+    override single weights (an ablation sets ``zipf=0.0``). So the other reading is one line:
+    ``--cfg-options model.tokenizer.loss_weights.preset=embedding_alpha``.
+    """
+    weights = dict(loss_weights or {})
+    preset = weights.pop("preset", "paper")
+    if preset not in LOSS_WEIGHT_PRESETS:
+        raise ConfigError(f"tokenizer.loss_weights.preset={preset!r}; presets: "
+                          f"{', '.join(LOSS_WEIGHT_PRESETS)}")
+    unknown = set(weights) - set(DEFAULT_LOSS_WEIGHTS)
+    if unknown:
+        raise ConfigError(f"tokenizer.loss_weights has unknown keys {sorted(unknown)}; "
+                          f"valid: {sorted(DEFAULT_LOSS_WEIGHTS)} and 'preset'")
+    base = LOSS_WEIGHT_PRESETS[preset]
+    return {**base, **{k: float(v) for k, v in weights.items()}}
+
+
 class _SkeletonAutoencoderTokenizer(nn.Module, SkeletonTokenizer):
     """Shared encoder/decoder, input handling and loss bookkeeping."""
 
@@ -39,7 +71,7 @@ class _SkeletonAutoencoderTokenizer(nn.Module, SkeletonTokenizer):
 
     def __init__(self, in_channels: int = 150, llm_dim: Optional[int] = 576, num_codes: int = 512,
                  curvature: float = 1.0, hidden: int = 256, depth: int = 2,
-                 loss_weights: Optional[Dict[str, float]] = None,
+                 loss_weights: Optional[Dict[str, Any]] = None,
                  zipf: Optional[Dict[str, Any]] = None,
                  gumbel_tau: float = 1.0,
                  mmd: Optional[Dict[str, Any]] = None,
@@ -48,10 +80,6 @@ class _SkeletonAutoencoderTokenizer(nn.Module, SkeletonTokenizer):
         if llm_dim is None:
             raise ConfigError("tokenizer.llm_dim is None: inside LLMARRecognizer it follows the "
                               "LLM's embedding width; standalone it must be an int")
-        unknown = set(loss_weights or {}) - set(DEFAULT_LOSS_WEIGHTS)
-        if unknown:
-            raise ConfigError(f"tokenizer.loss_weights has unknown keys {sorted(unknown)}; "
-                              f"valid: {sorted(DEFAULT_LOSS_WEIGHTS)}")
         if num_codes < 2 or num_codes % 2:
             raise ConfigError(f"tokenizer.num_codes must be even and ≥ 2 (codes k and k+K/2 "
                               f"are context pairs); got {num_codes}")
@@ -59,12 +87,13 @@ class _SkeletonAutoencoderTokenizer(nn.Module, SkeletonTokenizer):
         #: ids lie in 0..num_codes-1 (None: a tokenizer without codebook)
         self.num_codes = num_codes if self.has_codebook else None
         self.curvature = curvature
-        self.loss_weights = {**DEFAULT_LOSS_WEIGHTS, **(loss_weights or {})}
-        self.zipf_cfg = {**dict(s=1.0, offset=0.0, top=None), **dict(zipf or {})}
+        self.loss_weights = resolve_loss_weights(loss_weights)
+        self.zipf_cfg = {**dict(s=1.0, offset=bl.ZIPF_MANDELBROT_OFFSET, top=None, scope="batch"),
+                         **dict(zipf or {})}
         self.gumbel_tau = gumbel_tau
         self.mmd_cfg = {**dict(num_samples=1024, scales=(0.25, 0.5, 1.0, 2.0, 4.0)),
                         **dict(mmd or {})}
-        for key, cfg, valid in (("zipf", self.zipf_cfg, ("s", "offset", "top")),
+        for key, cfg, valid in (("zipf", self.zipf_cfg, ("s", "offset", "top", "scope")),
                                 ("mmd", self.mmd_cfg, ("num_samples", "scales"))):
             if set(cfg) - set(valid):
                 raise ConfigError(f"tokenizer.{key} has unknown keys {sorted(set(cfg) - set(valid))}; "
@@ -167,7 +196,8 @@ class _SkeletonAutoencoderTokenizer(nn.Module, SkeletonTokenizer):
                 counts = bl.soft_counts(assign.reshape(b, length, -1))
                 if w["zipf"]:
                     losses["loss_zipf"] = w["zipf"] * bl.zipf_loss(
-                        counts, self.zipf_cfg["s"], self.zipf_cfg["offset"], self.zipf_cfg["top"])
+                        counts, self.zipf_cfg["s"], self.zipf_cfg["offset"], self.zipf_cfg["top"],
+                        self.zipf_cfg["scope"])
                 if w["context"]:
                     losses["loss_context"] = w["context"] * bl.context_loss(counts, length)
             if w["mmd"]:

@@ -45,6 +45,12 @@ def _build_slot(role: str, cfg: Union[dict, nn.Module], contract: type, slot: st
     return expect_contract(cfg, contract, slot)
 
 
+#: ``fw_source`` values: the frame features ``S_FW`` compares with the label's words
+FW_SOURCES = ("pose", "video")
+#: ``p2v_weights`` values: where P2V's per-joint weights come from
+P2V_WEIGHT_SOURCES = ("pose_encoder", "detector")
+
+
 class PeVLRecognizer(InferenceRecognizer, BaseModel):
     """Pose-enhanced vision-language recognizer (PeVL).
 
@@ -56,6 +62,13 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
         prompt / prompt_fallback / use_coarse: label prompt templates.
         use_ucmr, use_p2v, use_v2p, use_refinement: UCMR switches (ablations).
         similarities: subset of ``("vs", "ps", "fw")``.
+        fw_source: what ``S_FW`` contrasts with the words: ``'pose'`` (the paper: frame-level
+            pose features, the pose encoder's joint tokens averaged per frame and projected)
+            or ``'video'`` (the video encoder's per-frame class tokens).
+        p2v_weights: where P2V's joint weights come from: ``'pose_encoder'`` (the paper: a
+            score of each joint's last-layer pose-encoder token, ``sigmoid(Linear(token))``,
+            taken at each video frame's time; undetected joints keep weight 0) or
+            ``'detector'`` (the pose detector's confidences in ``video_keypoint``).
         guided_loss: semantic-content-guided loss (False: vanilla contrastive-KL).
         lambda_r: weight of the refinement loss (paper 0.1).
         text_adapter: a trainable bottleneck adapter on the frozen text features.
@@ -78,6 +91,7 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
                  use_ucmr: bool = True, use_p2v: bool = True, use_v2p: bool = True,
                  use_refinement: bool = True, v2p_heads: int = 4,
                  similarities: Sequence[str] = ("vs", "ps", "fw"), fw_temperature: float = 0.01,
+                 fw_source: str = "pose", p2v_weights: str = "pose_encoder",
                  guided_loss: bool = True, lambda_r: float = 0.1, logit_scale_init: float = 1 / 0.07,
                  refine_temperature: float = 0.1, text_adapter: bool = True,
                  adapter_ratio: float = 0.25, data_preprocessor: Optional[dict] = None,
@@ -108,6 +122,14 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
         self.text_adapter = BottleneckAdapter(d, adapter_ratio) if text_adapter else nn.Identity()
         self.v2p = (V2PAttention(self.pose_encoder.out_dim, self.video_encoder.hidden_size, v2p_heads)
                     if self.use_v2p else None)
+        if fw_source not in FW_SOURCES:
+            raise ConfigError(f"model.fw_source={fw_source!r}; valid: {', '.join(FW_SOURCES)}")
+        self.fw_source = fw_source
+        if p2v_weights not in P2V_WEIGHT_SOURCES:
+            raise ConfigError(f"model.p2v_weights={p2v_weights!r}; valid: {', '.join(P2V_WEIGHT_SOURCES)}")
+        self.p2v_weights = p2v_weights
+        self.joint_score = (nn.Linear(self.pose_encoder.out_dim, 1)
+                            if self.use_p2v and p2v_weights == "pose_encoder" else None)
         self.sgmc = SGMCSimilarity(similarities, fw_temperature)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(logit_scale_init)))
         self.refine_video = NTXentLoss(refine_temperature) if self.use_refinement and self.use_p2v else None
@@ -183,15 +205,19 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
     # ---------------------------------------------------------------- vision
     def extract(self, imgs: torch.Tensor, pose: torch.Tensor,
                 video_keypoint: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
-        """Video ``V [B,D]``, frames ``F [B,T,D]``, pose ``P [B,D]`` and refinement losses."""
+        """Video ``V [B,D]``, frames ``F [B,T,D]`` (for ``S_FW``: pose or video frames, see
+        ``fw_source``), pose ``P [B,D]`` and refinement losses."""
+        pt = self.pose_encoder.encode(pose)                               # [B,Tp,J,Dp]
+        if self.joint_score is not None and video_keypoint is not None:
+            video_keypoint = self.pose_weighted_keypoints(video_keypoint, pt)
         vo = self.video_encoder.encode(imgs, video_keypoint, use_p2v=self.use_p2v)
         frames = vo["frames"]
-        pt = self.pose_encoder.encode(pose)                               # [B,Tp,J,Dp]
         pooled_before = pt.mean(dim=(1, 2))
         if self.v2p is not None:
             pt = self.v2p(pt, vo["patches"])
         pooled = pt.mean(dim=(1, 2))
-        out = dict(video=frames.mean(1), frames=frames, pose=self.pose_proj(pooled))
+        out = dict(video=frames.mean(1), pose=self.pose_proj(pooled),
+                   frames=self.pose_proj(pt.mean(2)) if self.fw_source == "pose" else frames)
         losses = []
         if self.refine_video is not None and "before" in vo:
             losses.append(self.refine_video(vo["before"], vo["after"]))
@@ -200,6 +226,23 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
         if losses:
             out["loss_refine"] = torch.stack(losses).sum()
         return out
+
+    def pose_weighted_keypoints(self, video_keypoint: torch.Tensor, pose_tokens: torch.Tensor) -> torch.Tensor:
+        """``video_keypoint [B,M,T,V,3]`` with the score replaced by the pose encoder's joint weights.
+
+        ``pose_tokens [B,Tp,M·V,Dp]`` (last layer); video frame ``t`` takes the pose frame at
+        the same relative time. A joint the detector missed (score 0) stays at 0.
+        """
+        b, m, t, v, _ = video_keypoint.shape
+        tp, joints = pose_tokens.shape[1:3]
+        if joints != m * v:
+            raise ConfigError(f"model.p2v_weights='pose_encoder': the pose encoder has {joints} joint tokens "
+                              f"per frame but video_keypoint has {m}x{v}; use p2v_weights='detector'")
+        weight = torch.sigmoid(self.joint_score(pose_tokens)).squeeze(-1)            # [B,Tp,M·V]
+        idx = torch.linspace(0, tp - 1, t, device=weight.device).round().long()
+        weight = weight[:, idx].reshape(b, t, m, v).permute(0, 2, 1, 3)               # [B,M,T,V]
+        seen = (video_keypoint[..., 2] > 0).to(weight.dtype)
+        return torch.cat([video_keypoint[..., :2], (weight * seen).unsqueeze(-1)], dim=-1)
 
     def similarity(self, feats: Dict[str, torch.Tensor], texts: Dict[str, torch.Tensor]) -> torch.Tensor:
         """``S`` ``[B,K]`` of the features against the (projected) texts."""

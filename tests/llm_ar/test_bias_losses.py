@@ -78,3 +78,23 @@ def test_soft_assignments_rows_sum_to_one():
     torch.testing.assert_close(a.sum(-1), torch.ones(3, 5))
     counts = bl.soft_counts(a)
     torch.testing.assert_close(counts.sum(-1), torch.full((3,), 5.0))
+
+
+def test_zipf_batch_scope_fits_one_curve_to_the_set_of_sentences():
+    """Eq. 4 regularises the set of action sentences: batch scope sums the counts first."""
+    from hhir_llm_ar.bias_losses import ZIPF_MANDELBROT_OFFSET, zipf_loss
+
+    g = torch.Generator().manual_seed(0)
+    counts = torch.rand(4, 32, generator=g) * (torch.rand(4, 32, generator=g) > 0.6)
+    batch = zipf_loss(counts, offset=ZIPF_MANDELBROT_OFFSET, scope="batch")
+    assert torch.allclose(batch, zipf_loss(counts.sum(0), offset=ZIPF_MANDELBROT_OFFSET, scope="sentence"))
+    assert not torch.allclose(batch, zipf_loss(counts, offset=ZIPF_MANDELBROT_OFFSET, scope="sentence"))
+    # each sentence alone uses 1 code; together they use all 32 codes with Zipf-Mandelbrot frequencies
+    from hhir_llm_ar.bias_losses import zipf_distribution
+    q = zipf_distribution(32, 1.0, ZIPF_MANDELBROT_OFFSET)
+    spread = torch.diag(q * 100)
+    assert zipf_loss(spread, offset=ZIPF_MANDELBROT_OFFSET, scope="batch") < 1e-6
+    assert zipf_loss(spread, offset=ZIPF_MANDELBROT_OFFSET, scope="sentence") > 0.3
+    assert ZIPF_MANDELBROT_OFFSET == 2.7
+    with pytest.raises(ConfigError, match="scope"):
+        zipf_loss(counts, scope="token")

@@ -125,3 +125,19 @@ def test_latent_scale_scales_latents_and_decoder_undoes_it(cls):
     z1, z2 = plain.encode(x)[0], scaled.encode(x)[0]
     torch.testing.assert_close(z2, 0.4 * z1)
     torch.testing.assert_close(scaled.decode(z2), plain.decode(z1))
+
+
+def test_loss_weight_readings():
+    """Eq. 12: alpha = 0.02 on commitment, beta = 0.2 on the human-inductive-bias losses
+    (default ``preset='paper'``); the other reading is one key away."""
+    from hhir_llm_ar.tokenizers import resolve_loss_weights
+
+    paper = resolve_loss_weights(None)
+    assert paper == dict(recon=1.0, embedding=1.0, commitment=0.02, zipf=0.2, context=0.2, mmd=0.2)
+    other = resolve_loss_weights(dict(preset="embedding_alpha"))
+    assert (other["embedding"], other["commitment"], other["zipf"], other["mmd"]) == (0.02, 0.2, 1.0, 0.1)
+    assert resolve_loss_weights(dict(zipf=0.0))["zipf"] == 0.0 and resolve_loss_weights(dict(zipf=0.0))["mmd"] == 0.2
+    with pytest.raises(ConfigError, match="preset"):
+        resolve_loss_weights(dict(preset="t2m"))
+    tok = HyperbolicVQTokenizer.tiny()
+    assert tok.zipf_cfg["scope"] == "batch" and tok.zipf_cfg["offset"] == 2.7

@@ -81,3 +81,44 @@ def test_tiny_clip_is_reproducible_without_global_seed():
     b = CLIPVideoEncoder.tiny()
     for (n, p), (_, q) in zip(a.clip.named_parameters(), b.clip.named_parameters()):
         assert torch.equal(p, q), n
+
+
+def test_frame_word_similarity_uses_frame_level_pose_features():
+    """Paper: S_FW contrasts frame-level *pose* features with words (``fw_source='pose'``)."""
+    torch.manual_seed(0)
+    m = tiny_model(similarities=("fw",)).eval()
+    assert m.fw_source == "pose"
+    b = {k: v for k, v in batch(2).items() if k != "label"}
+    with torch.no_grad():
+        feats = m.extract(**b)
+        assert feats["frames"].shape[:2] == (2, 12)             # one feature per pose frame
+        base = m.predict_scores(**b)
+        moved = dict(b, pose=b["pose"].flip(2))                 # same video, pose frames reversed
+        assert not torch.allclose(base, m.predict_scores(**moved))
+    torch.manual_seed(0)
+    video = tiny_model(similarities=("fw",), fw_source="video", p2v_weights="detector").eval()
+    with torch.no_grad():
+        assert video.extract(**b)["frames"].shape[:2] == (2, 4)  # video frames instead
+    with pytest.raises(Exception, match="fw_source"):
+        tiny_model(fw_source="words")
+
+
+def test_p2v_weights_come_from_the_pose_encoder():
+    """Paper: the P2V mask's joint weights come from the pose encoder's last layer."""
+    m = tiny_model()
+    assert m.p2v_weights == "pose_encoder"
+    b = batch()
+    kp = b["video_keypoint"].clone()
+    kp[:, :, :, 0, 2] = 0.0                                     # joint 0 undetected
+    pt = m.pose_encoder.encode(b["pose"])
+    weighted = m.pose_weighted_keypoints(kp, pt)
+    assert torch.equal(weighted[..., :2], kp[..., :2])
+    assert (weighted[:, :, :, 0, 2] == 0).all() and (weighted[:, :, :, 1:, 2] > 0).all()
+    assert not torch.allclose(weighted[..., 1:, 2], kp[..., 1:, 2])   # not the detector's scores
+    torch.nn.init.normal_(m.video_encoder.p2v["1"].proj.weight, std=0.1)   # zero-initialised residual
+    losses = m(**dict(b, video_keypoint=kp), mode="loss")
+    (losses["loss_t"] + losses["loss_refine"]).backward()
+    assert m.joint_score.weight.grad.abs().sum() > 0            # the mask trains the joint scores
+    det = tiny_model(p2v_weights="detector")
+    assert det.joint_score is None
+    assert tiny_model(use_p2v=False).joint_score is None
