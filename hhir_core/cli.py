@@ -109,9 +109,15 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _zoo(args: argparse.Namespace) -> int:
-    from .zoo import collect_zoo, render_markdown
+    from .zoo import collect_zoo, render_markdown, validate_zoo
 
     entries = collect_zoo(args.configs_dir)
+    problems = validate_zoo(entries)
+    if args.check:
+        for p in problems:
+            print(f"hhir zoo: {p}", file=sys.stderr)
+        print(f"{len(entries)} configs, {len(problems)} metadata problems")
+        return 1 if problems else 0
     if args.json:
         print(json.dumps(entries, indent=2))
     else:
@@ -165,8 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_check)
 
     zoo = sub.add_parser("zoo", help="configs with the paper's and the measured numbers")
-    zoo.add_argument("--configs-dir", default="configs", help='folder of configs to index')
-    zoo.add_argument("--json", action="store_true", help='machine-readable output')
+    zoo.add_argument("--configs-dir", default="configs", help="the configs folder")
+    zoo.add_argument("--json", action="store_true", help="print the entries as JSON")
+    zoo.add_argument("--check", action="store_true",
+                     help="validate every config's zoo metadata; exit 1 listing the problems")
     zoo.set_defaults(func=_zoo)
 
     from .apis.cli import add_infer_parser

@@ -1,9 +1,21 @@
-"""The model-zoo index: configs, the paper's numbers and the numbers we measured.
+"""The model-zoo index: configs, the papers' numbers and the numbers we measured.
 
-Each config may carry ``metadata = dict(method=..., paper=..., dataset=...,
-protocol=..., reported=dict(top1=...), setting='paper'|'mini')``. Measured
-numbers of the mini configs live in ``docs/zoo_measured.json`` (config path
-relative to configs/, without ``.py`` -> metrics), refreshed by ``tools/make_zoo_doc.py --collect WORK_DIR...``.
+Every config carries ``metadata = dict(method=..., paper=..., dataset=..., protocol=...,
+setting=..., reported=dict(top1=...), table=...)``:
+
+* ``setting='paper'``: a paper-scale config (the method's main result or one of the paper's
+  ablations, on the paper's dataset). Its ``reported`` numbers are the paper's, and ``table``
+  says where in the paper they are (e.g. ``'Table 4'``). A paper row without a number says
+  why in ``reported_note``.
+* ``setting='mini'``: a CPU-sized config on the synthetic benchmark (``'mini'`` in the
+  name, or an ablation of a mini config). It never quotes a paper number: the two are not
+  comparable. It may name the paper config it shrinks in ``paper_config``.
+
+Measured numbers of the mini configs live in ``docs/zoo_measured.json``: config path
+relative to configs/, without ``.py`` -> ``dict(metrics=..., command=..., seeds=[...],
+wall_min=...)`` (mean over the seeds, with ``spread`` = max - min when several), written by
+``tools/make_zoo_doc.py --collect``. :func:`validate_zoo` checks all of this; the tests run
+it over every config.
 """
 from __future__ import annotations
 
@@ -13,6 +25,9 @@ from typing import Any, Dict, List, Optional
 
 _METHODS = {"llm_ar": "LLM-AR", "ski": "SKI", "pevl": "PeVL", "ov_hhir": "OV-HHIR",
             "stgcn": "ST-GCN"}
+SETTINGS = ("paper", "mini")
+#: keys every measured entry must have (how to reproduce the number)
+MEASURED_KEYS = ("metrics", "command", "seeds", "wall_min")
 
 
 def _method_from_name(stem: str) -> str:
@@ -20,24 +35,6 @@ def _method_from_name(stem: str) -> str:
         if stem.startswith(prefix):
             return method
     return stem.split("_")[0]
-
-
-def setting_of(path: Path, meta: Dict[str, Any]) -> str:
-    """paper | mini | ablation; a name containing ``_mini`` (``x_mini_nodistill``) is a mini."""
-    if "ablations" in path.parts:
-        return "ablation"
-    if "_mini" in path.stem:
-        return "mini"
-    return "paper"
-
-
-def reproduce_text(config: str, meta: Dict[str, Any], measured: Dict[str, Any]) -> str:
-    """How a measured number is reproduced: the command, the seed and the wall time."""
-    if not measured:
-        return "—"
-    minutes = meta.get("wall_minutes")
-    wall = f", ~{minutes} min on 2 CPU cores" if minutes else ""
-    return f"`python tools/train.py {config}` (seed 0{wall})"
 
 
 def measured_file(configs_dir: str) -> Path:
@@ -66,20 +63,54 @@ def collect_zoo(configs_dir: str = "configs") -> List[Dict[str, Any]]:
         entries.append({
             "config": str(path.relative_to(root.parent)) if root.parent != Path(".") else str(path),
             "name": stem,
+            "key": key,
             "method": meta.get("method", _method_from_name(stem)),
             "paper": meta.get("paper", ""),
             "dataset": meta.get("dataset", ""),
             "protocol": meta.get("protocol", ""),
-            "setting": setting_of(path, meta),
-            # a paper's number belongs to the paper-faithful config only: a mini or ablation
-            # row inherits the paper config's metadata but must never quote it as its own
-            "reported": dict(meta.get("reported") or {}) if setting_of(path, meta) == "paper" else {},
+            "setting": meta.get("setting", ""),
+            "table": meta.get("table", ""),
+            "reported": dict(meta.get("reported") or {}),
+            "reported_note": meta.get("reported_note", ""),
+            "paper_config": meta.get("paper_config", ""),
             "measured": measured.get(key, {}),
-            "reproduce": reproduce_text(str(path.relative_to(root.parent)) if root.parent != Path(".")
-                                        else str(path), meta, measured.get(key, {})),
+            "reproduce": _fmt_how(measured.get(key, {})),
             **({"error": meta["error"]} if "error" in meta else {}),
         })
     return entries
+
+
+def validate_zoo(entries: List[Dict[str, Any]]) -> List[str]:
+    """Problems with the zoo metadata, one line each (empty: the zoo is consistent)."""
+    problems = []
+    for e in entries:
+        where = e["config"]
+        if "error" in e:
+            problems.append(f"{where}: does not load ({e['error']})")
+            continue
+        setting, reported = e["setting"], e["reported"]
+        if setting not in SETTINGS:
+            problems.append(f"{where}: metadata.setting={setting!r}, expected one of {SETTINGS}")
+        looks_mini = "_mini" in e["name"] or "synthetic" in e["dataset"].lower()
+        if looks_mini and setting != "mini":
+            problems.append(f"{where}: a synthetic/mini config marked setting={setting!r}")
+        if setting == "mini" and reported:
+            problems.append(f"{where}: a mini config quotes paper numbers {reported} as its own")
+        if setting == "paper":
+            if not e["paper"] or not e["protocol"] or not e["dataset"]:
+                problems.append(f"{where}: a paper row needs metadata.paper, dataset and protocol")
+            if reported and not e["table"]:
+                problems.append(f"{where}: paper numbers {reported} without metadata.table")
+            if not reported and not e["reported_note"]:
+                problems.append(f"{where}: a paper row without a number needs metadata.reported_note")
+            if e["measured"]:
+                problems.append(f"{where}: measured numbers on a paper-scale row (measure a mini config)")
+        m = e["measured"]
+        if m:
+            missing = [k for k in MEASURED_KEYS if k not in m]
+            if missing:
+                problems.append(f"{where}: measured entry lacks {missing} (how it is reproduced)")
+    return problems
 
 
 def _fmt(metrics: Dict[str, Any]) -> str:
@@ -93,21 +124,50 @@ def _fmt(metrics: Dict[str, Any]) -> str:
     return ", ".join(one(k, v) for k, v in metrics.items())
 
 
+def _fmt_measured(m: Dict[str, Any]) -> str:
+    if not m:
+        return "—"
+    spread = m.get("spread") or {}
+    parts = []
+    for k, v in (m.get("metrics") or {}).items():
+        text = _fmt({k: v})
+        if k in spread:
+            text += f" ± {spread[k] / 2:.1f}" if abs(v) >= 1.5 else f" ± {spread[k] / 2:.3f}"
+        parts.append(text)
+    return ", ".join(parts) or "—"
+
+
+def _fmt_how(m: Dict[str, Any]) -> str:
+    if not m:
+        return "—"
+    seeds = m.get("seeds") or []
+    seed_text = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))}"
+    return f"`{m.get('command', '?')}`; {seed_text}; {m.get('wall_min', '?')} min" + \
+        (f"; {m['note']}" if m.get("note") else "")
+
+
 def render_markdown(entries: List[Dict[str, Any]], title: Optional[str] = "Model zoo") -> str:
     lines = [f"# {title}", "",
-             "Generated by `python tools/make_zoo_doc.py` (also `hhir zoo`). *Reported* = the "
-             "paper's number for the paper-faithful config; *measured* = what this project measured "
-             "on the offline mini configs (synthetic data, small models, CPU) — the two are not "
-             "comparable, the mini numbers show the method runs and learns.", ""]
+             "Generated by `python tools/make_zoo_doc.py` (also `hhir zoo`) from each config's "
+             "`metadata` and `docs/zoo_measured.json`. *Paper* = the number the paper reports for "
+             "a paper-scale config, with the table it comes from. *Measured* = what this project "
+             "measured on a mini config (synthetic data, small models, 2 CPU cores): mean over the "
+             "seeds, ± half the range when several; *how* = the command, seeds and wall time. The "
+             "two kinds of number are never on the same row: they are not comparable.", ""]
     methods = sorted({e["method"] for e in entries})
     for method in methods:
         rows = [e for e in entries if e["method"] == method]
-        lines += [f"## {method}", "", "| config | setting | dataset | protocol | reported (paper) | "
-                  "measured (this project) | reproduce |", "|---|---|---|---|---|---|---|"]
+        lines += [f"## {method}", "", "| config | setting | dataset | protocol | paper (table) | "
+                  "measured (this project) | how it was measured |", "|---|---|---|---|---|---|---|"]
         for e in rows:
+            paper = _fmt(e["reported"])
+            if e["reported"]:
+                paper += f" ({e['table']})"
+            elif e["reported_note"]:
+                paper = f"— ({e['reported_note']})"
             lines.append(f"| `{e['config']}` | {e['setting']} | {e['dataset'] or '—'} | "
-                         f"{e['protocol'] or '—'} | {_fmt(e['reported'])} | {_fmt(e['measured'])} | "
-                         f"{e.get('reproduce', '—')} |")
+                         f"{e['protocol'] or '—'} | {paper} | {_fmt_measured(e['measured'])} | "
+                         f"{e['reproduce']} |")
         papers = sorted({e["paper"] for e in rows if e["paper"]})
         if papers:
             lines += ["", "Paper: " + "; ".join(papers)]
@@ -123,12 +183,21 @@ def as_percent(name: str, value: float) -> float:
     return value * 100 if name.startswith(_PERCENT_KEYS) and 0 <= value <= 1 else value
 
 
-def record_measured(configs_dir: str, stem: str, metrics: Dict[str, float]) -> Path:
-    """Store measured metrics of config ``stem`` in docs/zoo_measured.json."""
+def record_measured(configs_dir: str, stem: str, runs: List[Dict[str, float]], command: str,
+                    seeds: List[int], wall_min: float, note: str = "") -> Path:
+    """Store the measured metrics of config ``stem`` (one metrics dict per seed) with how to
+    reproduce them in docs/zoo_measured.json: the mean, and the spread (max - min) over seeds."""
     path = measured_file(configs_dir)
     data = json.loads(path.read_text()) if path.is_file() else {}
-    data[stem] = {k: round(as_percent(k, float(v)), 2) for k, v in sorted(metrics.items())
-                  if "/" not in k}
+    keys = sorted({k for r in runs for k in r if "/" not in k and isinstance(r[k], (int, float))})
+    values = {k: [as_percent(k, float(r[k])) for r in runs if k in r] for k in keys}
+    entry: Dict[str, Any] = dict(metrics={k: round(sum(v) / len(v), 3) for k, v in values.items()},
+                                 command=command, seeds=list(seeds), wall_min=round(float(wall_min), 1))
+    if len(runs) > 1:
+        entry["spread"] = {k: round(max(v) - min(v), 3) for k, v in values.items()}
+    if note:
+        entry["note"] = note
+    data[stem] = entry
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     return path

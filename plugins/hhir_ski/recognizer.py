@@ -5,6 +5,9 @@ One model class, three phases, so a multi-stage config can train SkeletonCLIP
 loads stage 1's checkpoint (``load_from``) and finds the teacher under
 ``skeleton.*`` exactly where stage 1 left it.
 
+* ``phase='skeleton_pretrain'`` — the skeleton encoder alone as a classifier of the seen
+  classes (a linear head on its pooled tokens, CE): the paper pre-trains it (140 epochs)
+  before aligning it with text; predicts from skeletons over the seen classes.
 * ``phase='skeleton_clip'`` — loss ``CE(F_LS)``; predicts from skeletons.
 * ``phase='video_clip'``    — loss ``CE(F_LV)``; predicts from video (ViFi-CLIP).
 * ``phase='scd'``           — loss ``CE(F_LV) + CE(F_LS) + α·D(F_LV, F_LS)`` (online) or
@@ -36,7 +39,7 @@ from hhir_core.interfaces import Distiller, Slot, expect_contract
 
 from .clip_models import SkeletonCLIP, VideoCLIP, build_text_encoder
 
-PHASES = ("skeleton_clip", "video_clip", "scd")
+PHASES = ("skeleton_pretrain", "skeleton_clip", "video_clip", "scd")
 VIDEO_KEY, SKELETON_KEY = "imgs", "keypoint"
 
 
@@ -97,7 +100,7 @@ class SKIRecognizer(InferenceRecognizer, BaseModel):
             ``text_encoder`` defaults to the shared one.
         text_encoder: the text encoder shared by both branches (config or module).
         distiller: a Distiller config (``SkeletonCLIPDistiller``), used in ``phase='scd'``.
-        phase: one of ``skeleton_clip``, ``video_clip``, ``scd``.
+        phase: one of ``skeleton_pretrain``, ``skeleton_clip``, ``video_clip``, ``scd``.
         train_classes / test_classes: NTU label ids of the seen / evaluated classes, or
             ``'seen:<split>'`` / ``'unseen:<split>'`` of a zero-shot protocol.
         class_names / class_source: where class names come from (list or dict by id; by
@@ -127,7 +130,7 @@ class SKIRecognizer(InferenceRecognizer, BaseModel):
         self.train_names = resolve_class_names(self.train_classes, class_names, class_source)
         self.test_names = resolve_class_names(self.test_classes, class_names, class_source)
         needs_video = phase in ("video_clip", "scd")
-        needs_skel = phase in ("skeleton_clip", "scd")
+        needs_skel = phase in ("skeleton_pretrain", "skeleton_clip", "scd")
         if needs_video and video is None:
             raise ConfigError(f"model.video is required for phase={phase!r}")
         if needs_skel and skeleton is None:
@@ -149,6 +152,10 @@ class SKIRecognizer(InferenceRecognizer, BaseModel):
             if te is None:
                 raise ConfigError("model.text_encoder (or model.skeleton.text_encoder) is required")
             self.skeleton = SkeletonCLIP(text_encoder=te, **skeleton)
+        # the pre-training classifier lives only in that phase: later stages load the encoder
+        # from its checkpoint and ignore the head (non-strict loading)
+        self.pretrain_head = (nn.Linear(self.skeleton.encoder.out_dim, len(self.train_classes))
+                              if phase == "skeleton_pretrain" else None)
         self.distiller: Optional[nn.Module] = None
         if phase == "scd":
             if distiller is None:
@@ -208,6 +215,12 @@ class SKIRecognizer(InferenceRecognizer, BaseModel):
             y = self._labels(batch, imgs.device)
             losses["loss_video"] = F.cross_entropy(out_v["logits"], y)
             losses["acc_video"] = (out_v["logits"].argmax(-1) == y).float().mean().detach()
+        if self.phase == "skeleton_pretrain":
+            kp = self._need(batch, SKELETON_KEY, "skeletons [B,M,T,V,C]")
+            logits = self.pretrain_logits(kp)
+            y = self._labels(batch, kp.device)
+            losses["loss_skeleton_pretrain"] = F.cross_entropy(logits, y)
+            losses["acc_skeleton"] = (logits.argmax(-1) == y).float().mean().detach()
         if self.phase in ("skeleton_clip", "scd"):
             kp = self._need(batch, SKELETON_KEY, "skeletons [B,M,T,V,C]")
             if self.teacher_frozen:
@@ -224,6 +237,8 @@ class SKIRecognizer(InferenceRecognizer, BaseModel):
 
     def predict_scores(self, batch: Dict[str, Any]) -> torch.Tensor:
         """Logits ``[B, len(test_classes)]`` from the inference modality alone."""
+        if self.phase == "skeleton_pretrain":
+            return self.pretrain_logits(self._need(batch, SKELETON_KEY, "skeletons [B,M,T,V,C]"))
         if self.phase == "skeleton_clip":
             kp = self._need(batch, SKELETON_KEY, "skeletons [B,M,T,V,C]")
             return self.skeleton.logits(kp, self.test_names)["logits"]
@@ -233,6 +248,10 @@ class SKIRecognizer(InferenceRecognizer, BaseModel):
                 "set with_skeleton=False in the val/test dataset config")
         imgs = self._need(batch, VIDEO_KEY, "video frames [B,T,3,H,W]")
         return self.video.logits(imgs, self.test_names)["logits"]
+
+    def pretrain_logits(self, kp: torch.Tensor) -> torch.Tensor:
+        """``[B, len(train_classes)]`` of the pre-training classifier (seen classes only)."""
+        return self.pretrain_head(self.skeleton.encoder.pool(self.skeleton.encoder(kp)))
 
     @torch.no_grad()
     def predict(self, batch: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -263,7 +282,7 @@ class SKIRecognizer(InferenceRecognizer, BaseModel):
 
     def drop_skeleton_branch(self) -> None:
         """Delete the teacher (and distiller): what deployment of SKI-VLM keeps is video only."""
-        if self.phase == "skeleton_clip":
+        if self.phase in ("skeleton_pretrain", "skeleton_clip"):
             raise ConfigError("drop_skeleton_branch: a SkeletonCLIP model has no other branch")
         self.skeleton = None
         self.distiller = None

@@ -151,3 +151,26 @@ def test_skeleton_clip_with_the_mmaction2_bridge_encoders(tiny_text, encoder):
     assert sum(float(g.abs().sum()) for g in grads) > 0
     preds = m.eval()(mode="predict", **_batch())
     assert preds[0]["pred_scores"].shape == (3,) and 0 <= preds[0]["pred_label"] < 3
+
+
+def test_paper_stage_chain_carries_each_stage_to_the_next(tiny_text):
+    """VideoCLIP on seen classes -> skeleton pre-training -> SkeletonCLIP alignment -> SCD:
+    each stage's weights reach the next through the same parameter names."""
+    video = _model(tiny_text, phase="video_clip")
+    losses = video(mode="loss", **_batch())
+    assert set(k for k in losses if k.startswith("loss")) == {"loss_video"}
+    pre = _model(tiny_text, phase="skeleton_pretrain")
+    losses = pre(mode="loss", **_batch())
+    assert set(k for k in losses if k.startswith("loss")) == {"loss_skeleton_pretrain"}
+    losses["loss_skeleton_pretrain"].backward()
+    assert pre.pretrain_head.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in pre.video.parameters())        # video untouched
+    assert pre.predict(_batch(with_skeleton=True))[0]["pred_scores"].shape == (4,)  # seen classes
+    pre.load_state_dict(video.state_dict(), strict=False)            # stage 1 -> stage 2
+    assert torch.equal(pre.video.encoder.state_dict()[next(iter(pre.video.encoder.state_dict()))],
+                       video.video.encoder.state_dict()[next(iter(video.video.encoder.state_dict()))])
+    align = _model(tiny_text, phase="skeleton_clip")
+    assert align.pretrain_head is None
+    missing, unexpected = align.load_state_dict(pre.state_dict(), strict=False)
+    assert not missing and unexpected == ["pretrain_head.weight", "pretrain_head.bias"]
+    assert torch.equal(align.skeleton.encoder.patch.weight, pre.skeleton.encoder.patch.weight)
