@@ -72,6 +72,8 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
         guided_loss: semantic-content-guided loss (False: vanilla contrastive-KL).
         lambda_r: weight of the refinement loss (paper 0.1).
         text_adapter: a trainable bottleneck adapter on the frozen text features.
+        freeze_pose_encoder: freeze the pose encoder too (the paper's all-frozen ablation, with
+            ``video_encoder.adapters=False`` and ``text_adapter=False``).
     """
 
     #: the swappable sub-components (``hhir components --slots``); the pose source fills
@@ -94,13 +96,16 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
                  fw_source: str = "pose", p2v_weights: str = "pose_encoder",
                  guided_loss: bool = True, lambda_r: float = 0.1, logit_scale_init: float = 1 / 0.07,
                  refine_temperature: float = 0.1, text_adapter: bool = True,
-                 adapter_ratio: float = 0.25, data_preprocessor: Optional[dict] = None,
+                 adapter_ratio: float = 0.25, freeze_pose_encoder: bool = False, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.video_encoder = _build_slot("branch_encoder", video_encoder, KeypointVideoEncoder,
                                          "model.video_encoder")
         self.pose_encoder = _build_slot("branch_encoder", pose_encoder, JointTokenEncoder,
                                         "model.pose_encoder")
+        if freeze_pose_encoder:
+            for p in self.pose_encoder.parameters():
+                p.requires_grad_(False)
         self.text_encoder = _build_slot("language_head", text_encoder, TextEncoder,
                                         "model.text_encoder", default_type="TextEncoderHead")
         require(self.text_encoder, "encode_words", "model.text_encoder")

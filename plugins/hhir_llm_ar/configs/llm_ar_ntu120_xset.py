@@ -5,4 +5,4 @@ train_dataloader = dict(dataset=dict(split='xset_train'))
 val_dataloader = dict(dataset=dict(split='xset_val'))
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md).
-metadata = dict(protocol='X-Set', reported=dict(_delete_=True, top1=91.5))
+metadata = dict(protocol='X-Set', table='Table 1', reported=dict(_delete_=True, top1=91.5))

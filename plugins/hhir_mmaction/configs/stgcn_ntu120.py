@@ -40,4 +40,4 @@ default_hooks = dict(checkpoint=dict(interval=5), logger=dict(interval=100))
 auto_scale_lr = dict(enable=False, base_batch_size=128)
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md): the paper's reported numbers.
-metadata = dict(_delete_=True, method='ST-GCN', paper='Yan et al., Spatial Temporal Graph Convolutional Networks for Skeleton-Based Action Recognition, AAAI 2018 (mmaction2 recipe)', dataset='NTU RGB+D 120', protocol='X-Sub', reported=dict())
+metadata = dict(_delete_=True, method='ST-GCN', paper='Yan et al., Spatial Temporal Graph Convolutional Networks for Skeleton-Based Action Recognition, AAAI 2018 (mmaction2 recipe)', dataset='NTU RGB+D 120', protocol='X-Sub, joint stream', setting='paper', table='NTU RGB+D 120 benchmark (Liu et al., TPAMI 2020) as cited in LLM-AR Table 1', reported=dict(top1=70.7))

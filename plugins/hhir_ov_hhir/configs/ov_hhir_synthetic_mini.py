@@ -56,4 +56,4 @@ default_hooks = dict(logger=dict(interval=10),
                      checkpoint=dict(interval=max_iters, by_epoch=False, max_keep_ckpts=1))
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md).
-metadata = dict(dataset='hhir synthetic HHIRChat (offline)', protocol='xsub val, 2 held-out interaction classes (CPU mini setting)')
+metadata = dict(dataset='hhir synthetic HHIRChat (offline)', protocol='xsub val, 2 held-out interaction classes (CPU mini setting)', setting='mini', table='', reported=dict(_delete_=True), paper_config='ov_hhir_hhirchat')

@@ -11,4 +11,4 @@ val_dataloader = dict(dataset=dict(_paths, ann_file='data/finegym/annotations/gy
 test_dataloader = dict(dataset=dict(_paths, ann_file='data/finegym/annotations/gym288_val_pose.pkl'))
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md): the paper's reported numbers.
-metadata = dict(_delete_=True, method='PeVL', paper='PeVL: Pose-Enhanced Vision-Language Model for Fine-Grained Human Action Recognition, CVPR 2024', dataset='FineGym Gym288', protocol='ViT-B/16', reported=dict(top1=90.5))
+metadata = dict(_delete_=True, method='PeVL', paper='PeVL: Pose-Enhanced Vision-Language Model for Fine-Grained Human Action Recognition, CVPR 2024', dataset='FineGym Gym288', protocol='ViT-B/16', setting='paper', table='main comparison table (FineGym Gym288)', reported=dict(top1=90.5))

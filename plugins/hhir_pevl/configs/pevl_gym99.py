@@ -18,4 +18,4 @@ val_dataloader = dict(dataset=dict(_paths, ann_file=ann_root + '/gym99_val_pose.
 test_dataloader = dict(dataset=dict(_paths, ann_file=ann_root + '/gym99_val_pose.pkl'))
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md): the paper's reported numbers.
-metadata = dict(_delete_=True, method='PeVL', paper='PeVL: Pose-Enhanced Vision-Language Model for Fine-Grained Human Action Recognition, CVPR 2024', dataset='FineGym Gym99', protocol='ViT-B/16', reported=dict(top1=96.5))
+metadata = dict(_delete_=True, method='PeVL', paper='PeVL: Pose-Enhanced Vision-Language Model for Fine-Grained Human Action Recognition, CVPR 2024', dataset='FineGym Gym99', protocol='ViT-B/16', setting='paper', table='main comparison table (FineGym Gym99)', reported=dict(top1=96.5))

@@ -53,4 +53,4 @@ param_scheduler = [
 default_hooks = dict(logger=dict(interval=10))
 
 # Model-zoo metadata: the paper's numbers (inherited) are shown beside the numbers measured here.
-metadata = dict(dataset='hhir synthetic benchmark (offline)', protocol='xsub val (CPU mini setting)')
+metadata = dict(dataset='hhir synthetic benchmark (offline)', protocol='xsub val (CPU mini setting)', setting='mini', table='', reported=dict(_delete_=True), paper_config='pevl_diving48')

@@ -45,4 +45,4 @@ default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=30, by_ep
 log_processor = dict(by_epoch=False)
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md).
-metadata = dict(_delete_=True, method='SKI', paper='SKI Models: Skeleton Induced Vision-Language Embeddings for Understanding Activities of Daily Living, AAAI 2025', dataset='hhir synthetic benchmark (offline)', protocol='SKI-LVLM instruction tuning (CPU mini setting)', reported=dict())
+metadata = dict(_delete_=True, method='SKI', setting='mini', paper='SKI Models: Skeleton Induced Vision-Language Embeddings for Understanding Activities of Daily Living, AAAI 2025', dataset='hhir synthetic benchmark (offline)', protocol='SKI-LVLM instruction tuning (CPU mini setting)', reported=dict())

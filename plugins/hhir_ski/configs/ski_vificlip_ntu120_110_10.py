@@ -128,4 +128,4 @@ for _stage in stages:
     _stage['cfg'].update(test_dataloader=None, test_evaluator=None, test_cfg=None)
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md): the paper's reported numbers.
-metadata = dict(_delete_=True, method='SKI', paper='SKI Models: Skeleton Induced Vision-Language Embeddings for Understanding Activities of Daily Living, AAAI 2025', dataset='NTU RGB+D 120', protocol='zero-shot 110/10 (unseen classes)', reported=dict(top1=77.5))
+metadata = dict(_delete_=True, method='SKI', setting='paper', table='zero-shot comparison table (SKI-ViFiCLIP row)', paper='SKI Models: Skeleton Induced Vision-Language Embeddings for Understanding Activities of Daily Living, AAAI 2025', dataset='NTU RGB+D 120', protocol='zero-shot 110/10 (unseen classes)', reported=dict(top1=77.5))

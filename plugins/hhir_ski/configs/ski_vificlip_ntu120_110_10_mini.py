@@ -140,4 +140,4 @@ for _stage in stages:
     _stage['cfg'].update(test_dataloader=None, test_evaluator=None, test_cfg=None)
 
 # Model-zoo metadata: the paper's numbers (inherited) are shown beside the numbers measured here.
-metadata = dict(dataset='hhir synthetic benchmark (offline)', protocol='zero-shot, 4 held-out synthetic classes (CPU mini setting)')
+metadata = dict(dataset='hhir synthetic benchmark (offline)', protocol='zero-shot, 4 held-out synthetic classes (CPU mini setting)', setting='mini', table='', reported=dict(_delete_=True), paper_config='ski_vificlip_ntu120_110_10')

@@ -12,4 +12,4 @@ val_dataloader = dict(dataset=dict(classes=unseen_classes))
 test_dataloader = val_dataloader
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md): the paper's reported numbers.
-metadata = dict(_delete_=True, method='SKI', paper='SKI Models: Skeleton Induced Vision-Language Embeddings for Understanding Activities of Daily Living, AAAI 2025', dataset='NTU RGB+D 60', protocol='zero-shot 48/12 (unseen classes)', reported=dict(top1=52.0))
+metadata = dict(_delete_=True, method='SKI', setting='paper', table='zero-shot comparison table (SKI-ViFiCLIP row)', paper='SKI Models: Skeleton Induced Vision-Language Embeddings for Understanding Activities of Daily Living, AAAI 2025', dataset='NTU RGB+D 60', protocol='zero-shot 48/12 (unseen classes)', reported=dict(top1=52.0))

@@ -19,4 +19,4 @@ val_dataloader = dict(dataset=dict(classes=unseen_classes, ann_file=ann_file, vi
 test_dataloader = val_dataloader
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md): the paper's reported numbers.
-metadata = dict(_delete_=True, method='SKI', paper='SKI Models: Skeleton Induced Vision-Language Embeddings for Understanding Activities of Daily Living, AAAI 2025', dataset='NTU RGB+D 60', protocol='zero-shot 55/5 (unseen classes)', reported=dict(top1=82.2))
+metadata = dict(_delete_=True, method='SKI', setting='paper', table='zero-shot comparison table (SKI-ViFiCLIP row)', paper='SKI Models: Skeleton Induced Vision-Language Embeddings for Understanding Activities of Daily Living, AAAI 2025', dataset='NTU RGB+D 60', protocol='zero-shot 55/5 (unseen classes)', reported=dict(top1=82.2))

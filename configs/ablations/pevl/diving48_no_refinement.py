@@ -1,0 +1,2 @@
+# Packaged with the hhir_pevl plugin (plugins/hhir_pevl/configs/ablations/diving48_no_refinement.py).
+_base_ = ['hhir_pevl::ablations/diving48_no_refinement.py']
