@@ -6,8 +6,8 @@ import json
 import subprocess
 
 import pytest
-from helpers import PYTHON, REPO
 
+from helpers import PYTHON, REPO
 from hhir_core.zoo import as_percent, collect_zoo, record_measured, render_markdown, validate_zoo
 
 # reported top-1 of the paper-faithful configs (the papers' main tables)
