@@ -199,6 +199,9 @@ def _plugin_commands(sub: Any) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from .compat import silence_known_warnings
+
+    silence_known_warnings()
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -120,13 +120,18 @@ class _DropKnownNoise(logging.Filter):
 _NOISE_FILTER = _DropKnownNoise()
 
 
-def silence_known_noise(logger: Any = None) -> None:
-    """Drop :data:`KNOWN_NOISE` from mmengine loggers and mmcv-lite's missing-ops warning.
+def silence_known_warnings() -> None:
+    """Ignore mmcv-lite's missing-ops warning (no mmengine import: safe for light commands).
 
     mmcv-lite has no compiled ops, so importing ``mmcv.cnn`` warns that
     ``MultiScaleDeformableAttention`` is missing; no hhir model uses it.
     """
     warnings.filterwarnings("ignore", message=".*MultiScaleDeformableAttention.*")
+
+
+def silence_known_noise(logger: Any = None) -> None:
+    """Drop :data:`KNOWN_NOISE` from mmengine loggers and the known third-party warnings."""
+    silence_known_warnings()
     from mmengine.logging import MMLogger
 
     targets = [MMLogger.get_instance("mmengine"), MMLogger.get_current_instance()]

@@ -581,27 +581,54 @@ def require_keys(cfg: Any, keys: List[str], context: str) -> None:
                               f"{key!r} for {context}")
 
 
+def _dataloader_roots(cfg: Any) -> List[str]:
+    """The ``data_root`` values the dataloaders' datasets read (wrappers included)."""
+    roots: List[str] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            root = node.get("data_root")
+            if isinstance(root, str) and root:
+                roots.append(root)
+            for key in ("dataset", "datasets"):
+                child = node.get(key)
+                for item in child if isinstance(child, list) else [child]:
+                    visit(item)
+
+    for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
+        if isinstance(cfg.get(loader), dict):
+            visit(cfg[loader].get("dataset"))
+    return roots
+
+
 def retarget_data_root(cfg: Any, new_root: str) -> List[str]:
-    """Point every path under the config's ``data_root`` at ``new_root`` (``--data DIR``).
+    """Point every path under the config's data folder at ``new_root`` (``--data DIR``).
 
     Why: a config family reads one folder through several keys (three dataloaders, their
-    annotation files, a preparation step); the user names the folder once. Strings equal to
-    ``data_root`` or under it are rewritten; ``prepare_data`` steps that would write into the
-    old folder are dropped, since the user brings the data. Returns the rewritten keys.
+    annotation files, a preparation step); the user names the folder once. The folder is the
+    top-level ``data_root`` and whatever ``data_root`` the dataloaders read (a mini config
+    inherits its paper config's ``data_root`` but reads the synthetic folder). Strings equal to
+    one of them or under it are rewritten; ``prepare_data`` steps that would write into them are
+    dropped, since the user brings the data. Returns the rewritten keys.
     """
-    old = cfg.get("data_root")
-    if not isinstance(old, str) or not old:
-        raise ConfigError(f"--data: config {cfg.get('_config_path', '')} has no top-level "
-                          "'data_root'; set its dataset paths with --cfg-options instead")
-    old_norm, new_root = os.path.normpath(old), os.path.normpath(os.path.expanduser(new_root))
+    candidates = [cfg.get("data_root")] + _dataloader_roots(cfg)
+    olds = sorted({os.path.normpath(r) for r in candidates if isinstance(r, str) and r},
+                  key=len, reverse=True)
+    if not olds:
+        raise ConfigError(f"--data: config {cfg.get('_config_path', '')} has no 'data_root' (top level "
+                          "or in its dataloaders); set its dataset paths with --cfg-options instead")
+    new_root = os.path.normpath(os.path.expanduser(new_root))
     changed: List[str] = []
 
     def rewrite(node: Any, path: str) -> Any:
         if isinstance(node, str):
-            norm = os.path.normpath(node) if ("/" in node or node == old) else node
-            if norm == old_norm or norm.startswith(old_norm + os.sep):
-                changed.append(path)
-                return new_root + norm[len(old_norm):]
+            if "/" not in node and node not in olds:
+                return node
+            norm = os.path.normpath(node)
+            for old in olds:
+                if norm == old or norm.startswith(old + os.sep):
+                    changed.append(path)
+                    return new_root + norm[len(old):]
             return node
         if isinstance(node, dict):
             for key in list(node):
@@ -611,9 +638,8 @@ def retarget_data_root(cfg: Any, new_root: str) -> List[str]:
             return [rewrite(v, f"{path}.{i}") for i, v in enumerate(node)]
         return node
 
-    steps = [s for s in (cfg.get("prepare_data") or [])
-             if os.path.normpath(str(s.get("out_dir", ""))) != old_norm]
-    cfg.prepare_data = steps
+    cfg.prepare_data = [s for s in (cfg.get("prepare_data") or [])
+                        if os.path.normpath(str(s.get("out_dir", ""))) not in olds]
     for key in list(cfg.keys()):
         if key not in ("metadata", "_config_path", "prepare_data"):
             cfg[key] = rewrite(cfg[key], key)

@@ -141,7 +141,8 @@ def _data_problems(dotted: str, key: str, value: str, parent: Any,
                for c in candidates):
             return None
     what = "folder" if key.endswith(("root", "dir")) else "file"
-    return Problem("data", dotted, f"{what} {value} does not exist", _data_hint(value, parent))
+    shown = os.path.normpath(value)  # '<checkout>/data/ntu120', not 'configs/_base_/../../..'
+    return Problem("data", dotted, f"{what} {shown} does not exist", _data_hint(shown, parent))
 
 
 def _extra_problems(cfg: Any) -> List[Problem]:

@@ -183,7 +183,8 @@ def test_outside_tokenizer_trains_llm_ar_mini_both_stages_and_predicts(outside, 
     config = _swapped_config(tmp_path)
     work = tmp_path / "work"
     data = tmp_path / "synthetic"
-    options = ["train_cfg.max_iters=2", "train_cfg.val_interval=2", "model.llm_layers=1"]
+    options = ["train_cfg.max_iters=2", "train_cfg.val_interval=2", "model.llm_layers=1",
+               "stages.0.cfg.train_cfg.max_iters=8", "stages.0.cfg.train_cfg.val_interval=8"]
     options += [f"prepare_data.0.out_dir={data}", "prepare_data.0.num_samples=48",
                 "prepare_data.0.render=False"]
     for loader in ("train_dataloader", "val_dataloader"):

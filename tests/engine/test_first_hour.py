@@ -174,6 +174,26 @@ def test_data_option_points_every_dataloader_at_one_folder(tmp_path):
     paper = load_config("configs/llm_ar_ntu120.py")
     retarget_data_root(paper, str(tmp_path / "ntu"))
     assert paper.train_dataloader.dataset.ann_file == str(tmp_path / "ntu" / "ntu120_3danno.pkl")
+    stgcn = load_config("configs/stgcn_ntu120.py")  # the data half comes from a shared base
+    retarget_data_root(stgcn, str(tmp_path / "ntu"))
+    for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
+        assert stgcn[loader].dataset.ann_file == str(tmp_path / "ntu" / "ntu120_3danno.pkl")
+
+
+MINI_CONFIGS = sorted(str(p.relative_to(REPO)) for p in (REPO / "configs").glob("*_mini*.py"))
+
+
+@pytest.mark.parametrize("config", MINI_CONFIGS)
+def test_data_option_retargets_every_mini(config, tmp_path):
+    """A mini inherits its paper config's data_root but reads the synthetic folder: --data moves
+    what the dataloaders read, and no preparation step writes the old folder."""
+    from hhir_core.config import _dataloader_roots, load_config, retarget_data_root
+
+    cfg = load_config(config)
+    assert _dataloader_roots(cfg), f"{config}: no dataloader reads a data_root"
+    retarget_data_root(cfg, str(tmp_path))
+    assert set(_dataloader_roots(cfg)) == {str(tmp_path)}
+    assert cfg.prepare_data == []
 
 
 def test_train_with_data_reads_another_synthetic_folder(tmp_path):
@@ -253,3 +273,18 @@ def test_infer_on_a_work_dir_with_an_outdated_config_is_one_line(tmp_path):
     out = _run("-m", "hhir_core.cli", "infer", str(work), str(REPO / "README.md"))
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert "removed_option" in out.stderr and str(dumped) in out.stderr
+
+
+def test_make_synthetic_list_classes_needs_no_out_and_survives_a_closed_pipe():
+    listed = _run("tools/data/make_synthetic.py", "--list-classes")
+    assert listed.returncode == 0 and "A001" in listed.stdout, listed.stderr
+    # the reader is gone before the first line is written (`| head` that has already exited)
+    proc = subprocess.Popen([PYTHON, "-u", "tools/data/make_synthetic.py", "--list-classes"], cwd=REPO,
+                            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+    missing = _run("tools/data/make_synthetic.py")
+    assert missing.returncode == 2 and "--out is required" in missing.stderr
+    assert "Traceback" not in missing.stderr

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", required=True, help="output folder (created; regenerated only if parameters change)")
+    p.add_argument("--out", help="output folder (created; regenerated only if parameters change); "
+                   "required unless --list-classes")
     p.add_argument("--num-samples", type=int, default=2000, help='number of clips')
     p.add_argument("--seed", type=int, default=0, help='generator seed (same seed, same data)')
     p.add_argument("--render", action="store_true", help="also write videos, masks, branch clips and HHIRChat JSON")
@@ -33,9 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     from hhir_synthetic.generator import ensure_synthetic
 
     if a.list_classes:
-        for c in CLASS_TABLE.values():
-            print(f"{c.label:4d}  A{c.label + 1:03d}  {'2p' if c.two_person else '1p'}  {c.name}")
+        try:
+            for c in CLASS_TABLE.values():
+                print(f"{c.label:4d}  A{c.label + 1:03d}  {'2p' if c.two_person else '1p'}  {c.name}")
+            sys.stdout.flush()
+        except BrokenPipeError:  # `--list-classes | head`: the reader left; exit quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (Python docs, signal)
         return 0
+    if not a.out:
+        p.error("--out is required (the folder to write), e.g. --out data/my_synthetic")
     t0 = time.time()
     try:
         out = ensure_synthetic(a.out, num_samples=a.num_samples, seed=a.seed, render=a.render,

@@ -4,7 +4,8 @@
 # Get the file: convert the raw .skeleton files with tools/data/ntu_skeleton_to_pkl.py,
 # or use mmaction2's ntu120_3d.pkl (same format). Without it, run the *_mini configs.
 dataset_type = 'NTUSkeletonDataset'
-ann_file = '{{ fileDirname }}/../../../../data/ntu120/ntu120_3danno.pkl'  # <checkout>/data/ntu120
+data_root = '{{ fileDirname }}/../../../../data/ntu120'  # <checkout>/data/ntu120; --data DIR replaces it
+ann_file = data_root + '/ntu120_3danno.pkl'
 
 # NormalizeSkeleton3D(center_joint=1, scale=False) == mmaction2's PreNormalize3D
 train_pipeline = [
