@@ -75,28 +75,27 @@ def _angle(v1: np.ndarray, v2: Sequence[float]) -> float:
     return float(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
+#: NTU joints (0-based) that define the canonical pose: spine base -> spine middle along +Z,
+#: right -> left shoulder along +X, spine base -> spine at the shoulders as the unit length
+SPINE_JOINTS, SHOULDER_JOINTS, SCALE_JOINTS = (0, 1), (8, 4), (0, 20)
+
+
 class NormalizeSkeleton3D(BaseTransform):
-    """Centre, align and (optionally) scale 3-D skeletons by the first frame.
+    """Centre, align and (optionally) scale 3-D NTU skeletons by the first frame.
 
     1. drop frames where the main person is absent (all-zero), as mmaction2 does;
     2. subtract joint ``center_joint`` of person 0 in frame 0 (0 = base of spine,
        hhir's default; mmaction2's PreNormalize3D uses 1 = middle of spine);
-    3. rotate so the spine (``zaxis`` joints) is parallel to +Z, then so the
-       shoulders (``xaxis`` joints) are parallel to +X;
-    4. ``scale=True`` divides by the first frame's spine length (base of spine to
-       spine-at-shoulders), so body size does not matter.
+    3. rotate so the spine (:data:`SPINE_JOINTS`) is parallel to +Z, then so the
+       shoulders (:data:`SHOULDER_JOINTS`) are parallel to +X;
+    4. ``scale=True`` divides by the first frame's spine length (:data:`SCALE_JOINTS`),
+       so body size does not matter.
     Absent joints (exact zeros) stay zero.
     """
 
-    def __init__(self, center_joint: int = 0, zaxis: Tuple[int, int] = (0, 1),
-                 xaxis: Tuple[int, int] = (8, 4), align_spine: bool = True,
-                 align_shoulder: bool = True, scale: bool = True,
-                 scale_joints: Tuple[int, int] = (0, 20), drop_empty_frames: bool = True) -> None:
+    def __init__(self, center_joint: int = 0, scale: bool = True) -> None:
         self.center_joint = center_joint
-        self.zaxis, self.xaxis = tuple(zaxis), tuple(xaxis)
-        self.align_spine, self.align_shoulder = align_spine, align_shoulder
-        self.scale, self.scale_joints = scale, tuple(scale_joints)
-        self.drop_empty_frames = drop_empty_frames
+        self.scale = scale
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         kp = np.asarray(results["keypoint"], dtype=np.float32)
@@ -105,32 +104,26 @@ class NormalizeSkeleton3D(BaseTransform):
                             f"{results.get('frame_dir')!r} has C={kp.shape[-1]}")
         if not kp.any():
             return results
-        if self.drop_empty_frames:
-            present = np.abs(kp).sum(axis=(2, 3)) > 1e-6  # [M,T]
-            main = int(np.argmax(present.sum(1)))  # most-present person first
-            if main != 0:
-                order = [main] + [m for m in range(kp.shape[0]) if m != main]
-                kp = kp[order]
-                if "keypoint_score" in results:
-                    results["keypoint_score"] = results["keypoint_score"][order]
-            keep = present[main]
-            kp = kp[:, keep]
+        present = np.abs(kp).sum(axis=(2, 3)) > 1e-6  # [M,T]
+        main = int(np.argmax(present.sum(1)))  # most-present person first
+        if main != 0:
+            order = [main] + [m for m in range(kp.shape[0]) if m != main]
+            kp = kp[order]
             if "keypoint_score" in results:
-                results["keypoint_score"] = results["keypoint_score"][:, keep]
+                results["keypoint_score"] = results["keypoint_score"][order]
+        keep = present[main]
+        kp = kp[:, keep]
+        if "keypoint_score" in results:
+            results["keypoint_score"] = results["keypoint_score"][:, keep]
         mask = (np.abs(kp).sum(-1, keepdims=True) > 0)
         center = kp[0, 0, self.center_joint].copy()
         kp = (kp - center) * mask
-        if self.align_spine:
-            v = kp[0, 0, self.zaxis[1]] - kp[0, 0, self.zaxis[0]]
-            rot = _rotation(np.cross(v, [0, 0, 1]), _angle(v, [0, 0, 1]))
-            kp = np.einsum("mtvc,kc->mtvk", kp, rot)
-        if self.align_shoulder:
-            v = kp[0, 0, self.xaxis[0]] - kp[0, 0, self.xaxis[1]]
-            rot = _rotation(np.cross(v, [1, 0, 0]), _angle(v, [1, 0, 0]))
-            kp = np.einsum("mtvc,kc->mtvk", kp, rot)
+        v = kp[0, 0, SPINE_JOINTS[1]] - kp[0, 0, SPINE_JOINTS[0]]
+        kp = np.einsum("mtvc,kc->mtvk", kp, _rotation(np.cross(v, [0, 0, 1]), _angle(v, [0, 0, 1])))
+        v = kp[0, 0, SHOULDER_JOINTS[0]] - kp[0, 0, SHOULDER_JOINTS[1]]
+        kp = np.einsum("mtvc,kc->mtvk", kp, _rotation(np.cross(v, [1, 0, 0]), _angle(v, [1, 0, 0])))
         if self.scale:
-            length = float(np.linalg.norm(kp[0, 0, self.scale_joints[1]]
-                                          - kp[0, 0, self.scale_joints[0]]))
+            length = float(np.linalg.norm(kp[0, 0, SCALE_JOINTS[1]] - kp[0, 0, SCALE_JOINTS[0]]))
             if length > 1e-6:
                 kp = kp / length
         results["keypoint"] = kp.astype(np.float32)
