@@ -247,12 +247,22 @@ def run_pevl(slot: str, comp: str, variant: str) -> None:
         pose_cfg = dict(type="PoseTransformerEncoder", num_joints=pose.shape[3],
                         num_persons=pose.shape[1], in_channels=3, dim=16, depth=1, num_heads=2,
                         max_frames=pose.shape[2])
+        if kp is not None:  # one pose source gives both: its joints, in pixels, guide P2V
+            kp = video_keypoints_from_pose(pose, imgs)
     torch.manual_seed(0)
     model = PeVLRecognizer(video_encoder=video_cfg, pose_encoder=pose_cfg, text_encoder=text,
                            class_names=PEVL_CLASSES, use_p2v=kp is not None)
     batch = dict(imgs=imgs, pose=pose, video_keypoint=kp, label=torch.tensor([0, 1]))
     train_step(model, batch)
     predict(model, batch, 2, 2)
+
+
+def video_keypoints_from_pose(pose: Any, imgs: Any) -> Any:
+    """``[B,M,T,V,3]`` pixel keypoints of the video frames from normalised poses ``[B,M,Tp,V,3]``."""
+    t, size = imgs.shape[1], imgs.shape[-1]
+    idx = torch.linspace(0, pose.shape[2] - 1, t).round().long()
+    picked = pose[:, :, idx]
+    return torch.cat([(picked[..., :2] + 1) / 2 * (size - 1), picked[..., 2:]], dim=-1)
 
 
 def pose_tensor_from_source(name: str) -> Any:

@@ -15,7 +15,7 @@ _EXPORTS = {
     "minilm_dir": "loading",
     "cache_root": "loading",
     "ModelNotFoundError": "loading",
-    "tiny_causal_lm": "tiny",
+    "tiny_causal_lm": "loading",
     "apply_lora": "lora",
     "CausalLMHead": "causal_head",
     "TextEncoderHead": "text_encoder",

@@ -139,7 +139,7 @@ def test_generate_matches_greedy_reference(head):
 def test_save_adapter_loads_with_peft_alone(head, tmp_path):
     from peft import PeftModel
 
-    from hhir_core.llm.tiny import tiny_causal_lm
+    from hhir_core.llm.loading import tiny_causal_lm
 
     d = head.save_adapter(tmp_path / "adapter")
     assert (d / "adapter_config.json").is_file() and (d / "adapter_model.safetensors").is_file()
