@@ -1,9 +1,11 @@
 """SKI recognizers: SkeletonCLIP, VideoCLIP (ViFi-CLIP) and SKI-VLM trained by SCD.
 
-One model class, three phases, so a multi-stage config can train SkeletonCLIP
-(stage 1) and then SKI-VLM (stage 2) with *the same parameter names* — stage 2
-loads stage 1's checkpoint (``load_from``) and finds the teacher under
-``skeleton.*`` exactly where stage 1 left it.
+One model class, four phases, so a multi-stage config trains ViFi-CLIP, pre-trains the
+skeleton encoder, aligns SkeletonCLIP and then trains SKI-VLM by SCD with *the same parameter
+names*: each stage loads the previous stage's checkpoint (``load_from``) and every phase builds
+every configured branch, so the weights an earlier stage trained (``video.*`` in
+``video_clip``, ``skeleton.*`` in the skeleton phases) pass unchanged through the stages that
+do not use them (no gradient, so the optimizer skips them).
 
 * ``phase='skeleton_pretrain'`` — the skeleton encoder alone as a classifier of the seen
   classes (a linear head on its pooled tokens, CE): the paper pre-trains it (140 epochs)
@@ -152,10 +154,17 @@ class SKIRecognizer(InferenceRecognizer, BaseModel):
             if te is None:
                 raise ConfigError("model.text_encoder (or model.skeleton.text_encoder) is required")
             self.skeleton = SkeletonCLIP(text_encoder=te, **skeleton)
-        # the pre-training classifier lives only in that phase: later stages load the encoder
-        # from its checkpoint and ignore the head (non-strict loading)
-        self.pretrain_head = (nn.Linear(self.skeleton.encoder.out_dim, len(self.train_classes))
-                              if phase == "skeleton_pretrain" else None)
+        # Every phase builds every configured branch, so a stage chain
+        # video_clip -> skeleton_pretrain -> skeleton_clip -> scd loads each previous stage's
+        # checkpoint whole: the branch a phase does not use gets no gradient (AdamW skips it)
+        # and is saved unchanged, so SCD starts from the stage-1 video and stage-3 skeleton
+        # weights. The pre-training classifier exists whenever there is a skeleton branch
+        # (so its checkpoint fits the later phases) and trains only in 'skeleton_pretrain'.
+        self.pretrain_head: Optional[nn.Linear] = None
+        if self.skeleton is not None:
+            self.pretrain_head = nn.Linear(self.skeleton.encoder.out_dim, len(self.train_classes))
+            if phase != "skeleton_pretrain":
+                self.pretrain_head.requires_grad_(False)
         self.distiller: Optional[nn.Module] = None
         if phase == "scd":
             if distiller is None:
@@ -285,6 +294,7 @@ class SKIRecognizer(InferenceRecognizer, BaseModel):
         if self.phase in ("skeleton_pretrain", "skeleton_clip"):
             raise ConfigError("drop_skeleton_branch: a SkeletonCLIP model has no other branch")
         self.skeleton = None
+        self.pretrain_head = None
         self.distiller = None
 
 
