@@ -160,11 +160,16 @@ class SKIRecognizer(InferenceRecognizer, BaseModel):
         # and is saved unchanged, so SCD starts from the stage-1 video and stage-3 skeleton
         # weights. The pre-training classifier exists whenever there is a skeleton branch
         # (so its checkpoint fits the later phases) and trains only in 'skeleton_pretrain'.
+        # Outside that phase the head is frozen and unused, and is built without drawing from
+        # the global RNG, so the other phases' initialisation and data order stay as they were.
         self.pretrain_head: Optional[nn.Linear] = None
         if self.skeleton is not None:
-            self.pretrain_head = nn.Linear(self.skeleton.encoder.out_dim, len(self.train_classes))
-            if phase != "skeleton_pretrain":
-                self.pretrain_head.requires_grad_(False)
+            head_dims = (self.skeleton.encoder.out_dim, len(self.train_classes))
+            if phase == "skeleton_pretrain":
+                self.pretrain_head = nn.Linear(*head_dims)
+            else:
+                with torch.random.fork_rng(devices=[]):
+                    self.pretrain_head = nn.Linear(*head_dims).requires_grad_(False)
         self.distiller: Optional[nn.Module] = None
         if phase == "scd":
             if distiller is None:
