@@ -103,3 +103,32 @@ def test_scd_starts_from_stage1_video_and_stage3_skeleton_weights(tmp_path):
     # the pre-training head trained in stage 2 only
     assert "pretrain_head.weight" in ckpt["skeleton_pretrain"]
     assert "pretrain_head.weight" not in ckpt["scd"]
+
+
+ABLATIONS = {  # config -> the distiller settings it changes against the paper config
+    "ntu120_110_10_offline": dict(mode="offline"),
+    "ntu120_110_10_kl": dict(loss="kl"),
+    "ntu120_110_10_contrastive": dict(loss="contrastive"),
+    "ntu120_110_10_feature_kd_direct": dict(loss="none", feature_kd="direct"),
+    "ntu120_110_10_feature_kd_projected": dict(loss="none", feature_kd="projected"),
+    "ntu120_110_10_alpha0": dict(alpha=0.0),
+    "ntu120_110_10_alpha0_01": dict(alpha=0.01),
+    "ntu120_110_10_alpha1": dict(alpha=1.0),
+    "ntu120_110_10_alpha100": dict(alpha=100.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ABLATIONS))
+def test_ablation_configs_change_one_switch_and_build(name):
+    from hhir_core.registry import build
+
+    paper = load_config(str(ROOT / "configs" / "ski_vificlip_ntu120_110_10.py"))
+    cfg = load_config(str(ROOT / "configs" / "ablations" / "ski" / f"{name}.py"))
+    assert [s["name"] for s in cfg.stages] == [s["name"] for s in paper.stages]
+    for key, value in ABLATIONS[name].items():
+        assert cfg.model.distiller[key] == value and paper.model.distiller.get(key) != value
+    rest = {k: v for k, v in cfg.model.items() if k != "distiller"}
+    assert rest == {k: v for k, v in paper.model.items() if k != "distiller"}
+    distiller = build("distiller", dict(cfg.model.distiller))
+    assert distiller.mode == cfg.model.distiller.mode
+    assert cfg.metadata["setting"] == "paper" and cfg.metadata["reported_note"]
