@@ -24,6 +24,7 @@ from .recognizer import SKELETON_KEY, VIDEO_KEY, resolve_class_ids, resolve_clas
 
 DEFAULT_PROMPT = "Video: <video>. Skeleton: <skeleton>. Describe the action in the video."
 DEFAULT_INFER_PROMPT = "Video: <video>. Describe the action in the video."
+VIDEO_WEIGHTS = ("encoders_from", "pretrained")
 
 
 def build_causal_head(cfg: Union[nn.Module, Dict[str, Any]]) -> nn.Module:
@@ -44,8 +45,12 @@ class SKILVLM(InferenceRecognizer, BaseModel):
         prompt: training prompt with ``<video>`` and ``<skeleton>`` placeholders.
         inference_prompt: the prompt at inference; must not contain ``<skeleton>``.
         encoders_from: optional checkpoint of an SKI recognizer (SkeletonCLIP / SKI-VLM);
-            its ``video.encoder.*`` and ``skeleton.encoder.*`` weights initialise the
-            encoders (loaded with ``weights_only=True``).
+            its ``skeleton.encoder.*`` (and with ``video_weights='encoders_from'`` its
+            ``video.encoder.*``) weights initialise the encoders (``weights_only=True``).
+        video_weights: where the video encoder's weights come from: ``'encoders_from'``
+            (the SKI-trained video encoder of that checkpoint) or ``'pretrained'`` (the
+            encoder as its config builds it, e.g. the plain CLIP of a hub id; the paper's
+            SKI-LVLM uses plain CLIP video features).
         test_classes / class_names / class_source: if set, prediction also scores every
             class name after the inference prompt (``pred_scores`` for classification metrics).
         max_new_tokens: length of generated descriptions.
@@ -60,7 +65,8 @@ class SKILVLM(InferenceRecognizer, BaseModel):
 
     def __init__(self, video_encoder: dict, skeleton_encoder: dict, llm: dict,
                  prompt: str = DEFAULT_PROMPT, inference_prompt: str = DEFAULT_INFER_PROMPT,
-                 encoders_from: Optional[str] = None, test_classes: Union[None, str, Sequence[int]] = None,
+                 encoders_from: Optional[str] = None, video_weights: str = "encoders_from",
+                 test_classes: Union[None, str, Sequence[int]] = None,
                  class_names: Union[None, Sequence[str], Dict[int, str]] = None,
                  class_source: str = "ntu120", max_new_tokens: int = 24,
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
@@ -70,6 +76,10 @@ class SKILVLM(InferenceRecognizer, BaseModel):
         if "<skeleton>" in inference_prompt or "<video>" not in inference_prompt:
             raise ConfigError(f"model.inference_prompt={inference_prompt!r} must contain <video> "
                               "and no <skeleton> (skeleton tokens are dropped at inference)")
+        if video_weights not in VIDEO_WEIGHTS:
+            raise ConfigError(f"model.video_weights={video_weights!r}; choose one of "
+                              f"{VIDEO_WEIGHTS}")
+        self.video_weights = video_weights
         self.prompt, self.inference_prompt = prompt, inference_prompt
         self.max_new_tokens = int(max_new_tokens)
         self.video_encoder = build_branch_encoder(video_encoder, "model.video_encoder", "frames")
@@ -108,13 +118,16 @@ class SKILVLM(InferenceRecognizer, BaseModel):
         return PreparedInput(batch=video_batch(item, ctx))
 
     def load_encoders(self, path: str) -> None:
-        """Initialise both encoders from an SKI recognizer checkpoint."""
+        """Initialise the skeleton encoder (and, with ``video_weights='encoders_from'``, the
+        video encoder) from an SKI recognizer checkpoint."""
         from hhir_core.engine.checkpoint import safe_load
 
         ckpt = safe_load(path)
         state = ckpt.get("state_dict", ckpt)
-        for prefix, module in (("video.encoder.", self.video_encoder),
-                               ("skeleton.encoder.", self.skeleton_encoder)):
+        parts = [("skeleton.encoder.", self.skeleton_encoder)]
+        if self.video_weights == "encoders_from":
+            parts.insert(0, ("video.encoder.", self.video_encoder))
+        for prefix, module in parts:
             sub = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
             if not sub:
                 raise DataError(f"model.encoders_from={path!r} has no {prefix}* weights "

@@ -38,11 +38,23 @@ class CLIPFrameEncoder(BranchEncoder, nn.Module):
 
     input_kind = "frames"
 
+    TOKENS = ("frame", "spatiotemporal")
+
     def __init__(self, model: Union[str, Dict[str, Any]] = "openai/clip-vit-base-patch16",
-                 freeze: bool = False, interpolate_pos_encoding: bool = False) -> None:
+                 freeze: bool = False, interpolate_pos_encoding: bool = False,
+                 tokens: str = "frame") -> None:
         nn.Module.__init__(self)
+        if tokens not in self.TOKENS:
+            raise ConfigError(f"CLIPFrameEncoder.tokens={tokens!r}; choose one of {self.TOKENS}")
+        self.tokens = tokens
         self.clip = build_clip_vision(model)
-        self._dim = int(self.clip.config.projection_dim)
+        vision_cfg = getattr(self.clip.config, "vision_config", self.clip.config)
+        # 'frame': one projected CLIP embedding per frame; 'spatiotemporal' (Video-ChatGPT's
+        # video features, SKI-LVLM): the penultimate layer's patch tokens of every frame,
+        # averaged over patches (T temporal tokens) and over frames (P spatial tokens), T + P
+        # tokens of the hidden width (1024 for ViT-L/14: 100 frames + 256 patches = 356 tokens)
+        self._dim = int(self.clip.config.projection_dim if tokens == "frame"
+                        else vision_cfg.hidden_size)
         self.image_size = int(self.clip.config.vision_config.image_size
                               if hasattr(self.clip.config, "vision_config")
                               else self.clip.config.image_size)
@@ -66,9 +78,14 @@ class CLIPFrameEncoder(BranchEncoder, nn.Module):
         if x.dim() != 5 or x.shape[2] != 3:
             raise ConfigError(f"CLIPFrameEncoder expects frames [B,T,3,H,W], got {tuple(x.shape)}")
         b, t = x.shape[:2]
+        spatiotemporal = self.tokens == "spatiotemporal"
         out = self.clip(pixel_values=x.flatten(0, 1).float(),
-                        interpolate_pos_encoding=self.interpolate)
-        return out.image_embeds.reshape(b, t, -1)
+                        interpolate_pos_encoding=self.interpolate,
+                        output_hidden_states=spatiotemporal)
+        if not spatiotemporal:
+            return out.image_embeds.reshape(b, t, -1)
+        patches = out.hidden_states[-2][:, 1:].reshape(b, t, -1, self._dim)  # no CLS token
+        return torch.cat([patches.mean(2), patches.mean(1)], dim=1)          # [B, T + P, D]
 
     @classmethod
     def tiny(cls, **overrides: Any) -> "CLIPFrameEncoder":

@@ -66,3 +66,56 @@ def test_prompt_checks():
         _lvlm(inference_prompt="<video> <skeleton> what?")
     with pytest.raises(HHIRError, match="placeholders"):
         _lvlm(prompt="<video> what?")
+
+
+def test_paper_config_carries_the_paper_settings():
+    from pathlib import Path
+
+    from hhir_core.config import load_config
+
+    cfg = load_config(str(Path(__file__).resolve().parents[2] / "configs" / "ski_lvlm_ntu120.py"))
+    m = cfg.model
+    assert m.video_weights == "pretrained"                     # plain CLIP video features
+    assert m.video_encoder.model == "openai/clip-vit-large-patch14"   # hidden width F_v = 1024
+    assert m.video_encoder.tokens == "spatiotemporal" and m.video_encoder.freeze
+    ds = cfg.train_dataloader.dataset
+    assert ds.num_frames + (ds.frame_size // 14) ** 2 == 356     # 100 temporal + 256 spatial
+    enc = m.skeleton_encoder
+    assert -(-enc.max_frames // enc.temporal_stride) == 256 and ds.pipeline[1].clip_len == 256
+    # USER template: instruction, video tokens, skeleton tokens, then the assistant turn
+    p = m.prompt
+    assert p.startswith("USER: ") and p.endswith("ASSISTANT:")
+    assert p.index("Describe") < p.index("<video>") < p.index("<skeleton>")
+    assert "<skeleton>" not in m.inference_prompt and m.inference_prompt.startswith("USER: ")
+    assert cfg.train_cfg.max_epochs == 3 and cfg.train_dataloader.batch_size == 32
+    assert cfg.optim_wrapper.optimizer.lr == 2e-5
+
+
+def test_plain_clip_video_features_with_skeleton_from_an_ski_checkpoint(tmp_path):
+    transformers = pytest.importorskip("transformers")
+    vision = transformers.CLIPVisionConfig(hidden_size=32, intermediate_size=64,
+                                           num_hidden_layers=2, num_attention_heads=2,
+                                           image_size=28, patch_size=14, projection_dim=16)
+    torch.manual_seed(1)
+    clip = transformers.CLIPVisionModelWithProjection(vision)
+    clip.save_pretrained(tmp_path / "clip")
+    skel_cfg = dict(type="GraphAttentionSkeletonEncoder", embed_dim=16, depth=1, heads=2,
+                    max_frames=32)
+    from hhir_ski.clip_models import build_branch_encoder
+    torch.manual_seed(2)
+    trained = build_branch_encoder(dict(skel_cfg), "skeleton", "skeleton")
+    ski_ckpt = tmp_path / "ski.pth"     # an SKI checkpoint: skeleton encoder only
+    torch.save({"state_dict": {f"skeleton.encoder.{k}": v
+                               for k, v in trained.state_dict().items()}}, ski_ckpt)
+    video = dict(type="CLIPFrameEncoder", model=str(tmp_path / "clip"), tokens="spatiotemporal")
+    m = _lvlm(video_encoder=video, skeleton_encoder=dict(skel_cfg), video_weights="pretrained",
+              encoders_from=str(ski_ckpt))
+    for k, v in clip.state_dict().items():                     # the plain CLIP, untouched
+        assert torch.equal(m.video_encoder.clip.state_dict()[k], v), k
+    for k, v in trained.state_dict().items():
+        assert torch.equal(m.skeleton_encoder.state_dict()[k], v), k
+    assert m.video_encoder.out_dim == 32                       # the hidden width, not 16
+    tokens = m.video_tokens(torch.randn(2, 3, 3, 28, 28))
+    assert tokens.shape[:2] == (2, 3 + 4)                      # 3 temporal + 2x2 spatial
+    with pytest.raises(DataError, match="video.encoder"):     # the SKI video encoder is absent
+        _lvlm(video_encoder=video, skeleton_encoder=dict(skel_cfg), encoders_from=str(ski_ckpt))
