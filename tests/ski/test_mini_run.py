@@ -20,6 +20,7 @@ def test_two_stage_mini_run_reports_video_only_zero_shot(tmp_path):
         f"prepare_data = [dict(type='SyntheticBenchmark', **{syn!r})]\n"
         f"train_dataloader = dict(dataset=dict(data_root={syn['out_dir']!r}))\n"
         f"val_dataloader = dict(dataset=dict(data_root={syn['out_dir']!r}))\n"
+        f"test_dataloader = dict(dataset=dict(data_root={syn['out_dir']!r}))\n"
         "train_cfg = dict(max_epochs=1, val_interval=1)\n"
         "stages = [dict(name='skeleton_clip', cfg=dict(model=dict(phase='skeleton_clip'),\n"
         "    train_dataloader=dict(dataset=dict(with_video=False)),\n"
