@@ -58,11 +58,11 @@ def load_classes(spec: ClassSpec, class_ids: Optional[Sequence[int]] = None) -> 
 
 
 def build_prompts(rows: List[dict], template: str = "{label}, a video of {coarse} action",
-                  fallback: str = "{label}", use_coarse: bool = True) -> List[str]:
+                  fallback: str = "{label}") -> List[str]:
     """One prompt per class; classes without a coarse type use ``fallback``."""
     out = []
     for r in rows:
-        if use_coarse and r.get("coarse"):
+        if r.get("coarse"):
             out.append(template.format(label=r["name"], coarse=r["coarse"]))
         else:
             out.append(fallback.format(label=r["name"]))

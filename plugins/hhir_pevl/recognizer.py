@@ -45,6 +45,9 @@ def _build_slot(role: str, cfg: Union[dict, nn.Module], contract: type, slot: st
     return expect_contract(cfg, contract, slot)
 
 
+#: temperature of the refinement contrastive losses (NT-Xent between before/after UCMR features)
+REFINE_TEMPERATURE = 0.1
+
 #: ``fw_source`` values: the frame features ``S_FW`` compares with the label's words
 FW_SOURCES = ("pose", "video")
 #: ``p2v_weights`` values: where P2V's per-joint weights come from
@@ -59,7 +62,8 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
         text_encoder: ``TextEncoderHead`` config (sentence + word embeddings).
         class_names: list, ``.txt`` or ``.json`` path (see :mod:`.prompts`);
             ``class_ids`` selects/reorders classes like the dataset's ``classes``.
-        prompt / prompt_fallback / use_coarse: label prompt templates.
+        prompt / prompt_fallback: label prompt templates (a coarse class name is used where the
+            class table gives one).
         use_ucmr, use_p2v, use_v2p, use_refinement: UCMR switches (ablations).
         similarities: subset of ``("vs", "ps", "fw")``.
         fw_source: what ``S_FW`` contrasts with the words: ``'pose'`` (the paper: frame-level
@@ -89,13 +93,13 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
     def __init__(self, video_encoder: dict, pose_encoder: dict, text_encoder: dict,
                  class_names: Any, class_ids: Optional[Sequence[int]] = None,
                  prompt: str = "{label}, a video of {coarse} action",
-                 prompt_fallback: str = "{label}", use_coarse: bool = True,
+                 prompt_fallback: str = "{label}",
                  use_ucmr: bool = True, use_p2v: bool = True, use_v2p: bool = True,
                  use_refinement: bool = True, v2p_heads: int = 4,
                  similarities: Sequence[str] = ("vs", "ps", "fw"), fw_temperature: float = 0.01,
                  fw_source: str = "pose", p2v_weights: str = "pose_encoder",
-                 guided_loss: bool = True, lambda_r: float = 0.1, logit_scale_init: float = 1 / 0.07,
-                 refine_temperature: float = 0.1, text_adapter: bool = True,
+                 guided_loss: bool = True, lambda_r: float = 0.1,
+                 text_adapter: bool = True,
                  adapter_ratio: float = 0.25, freeze_pose_encoder: bool = False, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -110,7 +114,7 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
                                         "model.text_encoder", default_type="TextEncoderHead")
         require(self.text_encoder, "encode_words", "model.text_encoder")
         self.class_spec, self.class_ids = class_names, class_ids
-        self.prompt, self.prompt_fallback, self.use_coarse = prompt, prompt_fallback, use_coarse
+        self.prompt, self.prompt_fallback = prompt, prompt_fallback
         self.use_p2v = bool(use_ucmr and use_p2v)
         self.use_v2p = bool(use_ucmr and use_v2p)
         self.use_refinement = bool(use_ucmr and use_refinement)
@@ -136,9 +140,9 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
         self.joint_score = (nn.Linear(self.pose_encoder.out_dim, 1)
                             if self.use_p2v and p2v_weights == "pose_encoder" else None)
         self.sgmc = SGMCSimilarity(similarities, fw_temperature)
-        self.logit_scale = nn.Parameter(torch.tensor(math.log(logit_scale_init)))
-        self.refine_video = NTXentLoss(refine_temperature) if self.use_refinement and self.use_p2v else None
-        self.refine_pose = NTXentLoss(refine_temperature) if self.use_refinement and self.use_v2p else None
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))  # CLIP's initial temperature
+        self.refine_video = NTXentLoss(REFINE_TEMPERATURE) if self.use_refinement and self.use_p2v else None
+        self.refine_pose = NTXentLoss(REFINE_TEMPERATURE) if self.use_refinement and self.use_v2p else None
         self._text_cache: Optional[Dict[str, torch.Tensor]] = None
         #: checkpoints skip these frozen pre-trained weights (TrainableCheckpointHook)
         self.frozen_state_prefixes = tuple(
@@ -185,7 +189,7 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
     @property
     def class_prompts(self) -> List[str]:
         rows = load_classes(self.class_spec, self.class_ids)
-        return build_prompts(rows, self.prompt, self.prompt_fallback, self.use_coarse)
+        return build_prompts(rows, self.prompt, self.prompt_fallback)
 
     def _encode_texts(self, device: torch.device) -> Dict[str, torch.Tensor]:
         """Raw sentence ``[K,Dt]``, words ``[K,W,Dt]``, mask ``[K,W]`` (cached when frozen)."""
