@@ -50,6 +50,16 @@ def make_plugin(root: Path, name: str, plugin_code: str, modules: dict | None = 
     return root
 
 
+def synthetic_child_config(base: Path, syn: dict) -> str:
+    """Head of a child config of ``base`` whose three dataloaders read a synthetic set that its
+    ``prepare_data`` step generates from ``syn`` (``out_dir`` and the generator's options)."""
+    root = syn["out_dir"]
+    return (f"_base_ = [{str(base)!r}]\n"
+            f"prepare_data = [dict(type='SyntheticBenchmark', **{syn!r})]\n"
+            + "".join(f"{loader}_dataloader = dict(dataset=dict(data_root={root!r}))\n"
+                      for loader in ("train", "val", "test")))
+
+
 def env_with_path(*paths: Path, **extra: str) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(p) for p in paths] +

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import synthetic_child_config
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -16,11 +18,7 @@ def test_two_stage_mini_run_reports_video_only_zero_shot(tmp_path):
     cfg = tmp_path / "ski_tiny_run.py"
     syn = dict(out_dir=str(tmp_path / "syn"), num_samples=120, seed=0, render=True)
     cfg.write_text(
-        f"_base_ = [{str(mini)!r}]\n"
-        f"prepare_data = [dict(type='SyntheticBenchmark', **{syn!r})]\n"
-        f"train_dataloader = dict(dataset=dict(data_root={syn['out_dir']!r}))\n"
-        f"val_dataloader = dict(dataset=dict(data_root={syn['out_dir']!r}))\n"
-        f"test_dataloader = dict(dataset=dict(data_root={syn['out_dir']!r}))\n"
+        synthetic_child_config(mini, syn) +
         "train_cfg = dict(max_epochs=1, val_interval=1)\n"
         "stages = [dict(name='skeleton_clip', cfg=dict(model=dict(phase='skeleton_clip'),\n"
         "    train_dataloader=dict(dataset=dict(with_video=False)),\n"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from helpers import synthetic_child_config
 from hhir_core.config import load_config
 from hhir_core.engine.checkpoint import safe_load
 
@@ -70,11 +71,7 @@ def test_scd_starts_from_stage1_video_and_stage3_skeleton_weights(tmp_path):
                         "test_evaluator=None, test_cfg=None))" for n in names)
     cfg = tmp_path / "ski_chain.py"
     cfg.write_text(
-        f"_base_ = [{str(mini)!r}]\n"
-        f"prepare_data = [dict(type='SyntheticBenchmark', **{syn!r})]\n"
-        f"train_dataloader = dict(dataset=dict(data_root={syn['out_dir']!r}))\n"
-        f"val_dataloader = dict(dataset=dict(data_root={syn['out_dir']!r}))\n"
-        f"test_dataloader = dict(dataset=dict(data_root={syn['out_dir']!r}))\n"
+        synthetic_child_config(mini, syn) +
         # online: the teacher trains too, so its weights are in the SCD checkpoint
         "model = dict(distiller=dict(mode='online'))\n"
         "default_hooks = dict(checkpoint=dict(interval=1))\n"
