@@ -40,8 +40,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 import numpy as np
 
 from ..errors import DataError
-from .bad_samples import (BadSampleError, check_policy, frame_dir_of, report_bad,
-                          sample_problem, summarize)
+from .bad_samples import BadSampleError, check_policy, frame_dir_of, report_bad, sample_problem, summarize
 from .safe_pickle import load_annotation_pickle
 
 logger = logging.getLogger("hhir.data")

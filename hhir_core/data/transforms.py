@@ -14,7 +14,7 @@ baseline configs reproduce mmaction2's numbers; differences are documented per c
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Optional, Sequence, Union
 
 import numpy as np
 
@@ -132,14 +132,18 @@ class NormalizeSkeleton3D(BaseTransform):
         return results
 
 
-class NormalizeSkeleton2D(BaseTransform):
-    """Map pixel coordinates to ``[-1, 1]`` using ``img_shape`` (H, W) of the sample."""
+#: (H, W) of NTU RGB+D's RGB videos: the frame of a 2-D sample that carries no ``img_shape``
+NTU_IMG_SHAPE = (1080, 1920)
 
-    def __init__(self, img_shape: Tuple[int, int] = (1080, 1920)) -> None:
-        self.img_shape = tuple(img_shape)
+
+class NormalizeSkeleton2D(BaseTransform):
+    """Map pixel coordinates to ``[-1, 1]`` using ``img_shape`` (H, W) of the sample.
+
+    A sample without ``img_shape`` is taken to be an NTU frame (:data:`NTU_IMG_SHAPE`).
+    """
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
-        h, w = results.get("img_shape", self.img_shape)
+        h, w = results.get("img_shape", NTU_IMG_SHAPE)
         kp = np.asarray(results["keypoint"], dtype=np.float32).copy()
         kp[..., 0] = (kp[..., 0] - w / 2) / (w / 2)
         kp[..., 1] = (kp[..., 1] - h / 2) / (h / 2)
@@ -246,16 +250,13 @@ class RandomFlip(BaseTransform):
     Why: a left-handed subject's wave is a right-handed one's mirror image; the
     flip shows a model both from every clip (pyskl's ``Flip`` for pose does the
     same). Use after ``NormalizeSkeleton3D``/``2D`` so X is the body's left-right
-    axis (a mirror in any frame is still a valid mirror image). 2-D keypoints in
-    pixels: give ``img_width`` to flip about the image centre instead of X = 0.
-    Absent joints (zeros) stay zero; scores are swapped with their joints.
+    axis, centred on 0 (a mirror in any frame is still a valid mirror image). Absent joints (zeros) stay zero; scores are swapped with their joints.
     """
 
-    def __init__(self, prob: float = 0.5, layout: str = "nturgb+d",
-                 img_width: Optional[float] = None) -> None:
+    def __init__(self, prob: float = 0.5, layout: str = "nturgb+d") -> None:
         if layout not in LEFT_RIGHT:
             raise DataError(f"RandomFlip: unknown layout {layout!r}; known: {', '.join(LEFT_RIGHT)}")
-        self.prob, self.layout, self.img_width = float(prob), layout, img_width
+        self.prob, self.layout = float(prob), layout
         self.order = np.arange(LAYOUTS[layout])
         for left, right in LEFT_RIGHT[layout]:
             self.order[left], self.order[right] = right, left
@@ -269,7 +270,7 @@ class RandomFlip(BaseTransform):
                             f"sample {results.get('frame_dir')!r} has {kp.shape[2]}")
         mask = np.abs(kp).sum(-1, keepdims=True) > 0
         kp = kp.copy()
-        kp[..., 0] = (self.img_width - kp[..., 0]) if self.img_width is not None else -kp[..., 0]
+        kp[..., 0] = -kp[..., 0]
         results["keypoint"] = (kp * mask)[:, :, self.order]
         if "keypoint_score" in results:
             results["keypoint_score"] = np.asarray(results["keypoint_score"])[:, :, self.order]
@@ -305,19 +306,18 @@ class SkeletonFeatures(BaseTransform):
 
     ``b`` = joint minus its parent joint (``layout`` bone pairs), ``jm``/``bm`` =
     next-frame difference of joints/bones (last frame zero). With
-    ``keypoint_score`` (2-D) and ``with_score=True`` the score becomes an extra
-    channel of the joint stream first, as in mmaction2's GenSkeFeat.
+    ``keypoint_score`` (2-D) the score becomes an extra channel of every stream, as in
+    mmaction2's GenSkeFeat.
     """
 
-    def __init__(self, feats: Sequence[str] = ("j",), layout: str = "nturgb+d",
-                 with_score: bool = True) -> None:
+    def __init__(self, feats: Sequence[str] = ("j",), layout: str = "nturgb+d") -> None:
         unknown = set(feats) - {"j", "b", "jm", "bm"}
         if unknown or not feats:
             raise DataError(f"SkeletonFeatures feats must be a non-empty subset of "
                             f"j, b, jm, bm; got {list(feats)}")
         if layout not in BONES:
             raise DataError(f"unknown skeleton layout {layout!r}; known: {', '.join(BONES)}")
-        self.feats, self.layout, self.with_score = list(feats), layout, with_score
+        self.feats, self.layout = list(feats), layout
 
     @staticmethod
     def motion(x: np.ndarray) -> np.ndarray:
@@ -338,7 +338,7 @@ class SkeletonFeatures(BaseTransform):
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         j = np.asarray(results["keypoint"], dtype=np.float32)
-        score = results.pop("keypoint_score", None) if self.with_score else None
+        score = results.pop("keypoint_score", None)
         streams: Dict[str, np.ndarray] = {"j": j}
         if "b" in self.feats or "bm" in self.feats:
             streams["b"] = self.bone(j)
@@ -356,32 +356,13 @@ class SkeletonFeatures(BaseTransform):
         return results
 
 
-class ToTensor(BaseTransform):
-    """Convert the listed keys to ``torch`` tensors (float32 for floating arrays)."""
-
-    def __init__(self, keys: Sequence[str] = ("keypoint",)) -> None:
-        self.keys = list(keys)
-
-    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
-        import torch
-
-        for k in self.keys:
-            v = np.asarray(results[k])
-            t = torch.from_numpy(np.ascontiguousarray(v))
-            results[k] = t.float() if t.is_floating_point() else t
-        return results
-
-
 class PackSkeletonInputs(BaseTransform):
     """Final step: the model-facing sample dict.
 
     ``keypoint`` float32 tensor ``[M,T,V,C]`` (``[num_clips,M,T,V,C]`` when
     ``UniformSampleFrames`` drew several test clips), ``label`` int, ``frame_dir``
-    str, plus any ``meta_keys`` present (e.g. ``img_shape``).
+    str.
     """
-
-    def __init__(self, meta_keys: Sequence[str] = ()) -> None:
-        self.meta_keys = list(meta_keys)
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         import torch
@@ -397,15 +378,11 @@ class PackSkeletonInputs(BaseTransform):
         if not np.isfinite(kp).all():
             raise DataError(f"non-finite keypoints after the pipeline in sample "
                             f"{results.get('frame_dir')!r}")
-        out = dict(keypoint=torch.from_numpy(np.ascontiguousarray(kp)),
-                   label=int(results.get("label", -1)),
-                   frame_dir=str(results.get("frame_dir", "")))
-        for k in self.meta_keys:
-            if k in results:
-                out[k] = results[k]
-        return out
+        return dict(keypoint=torch.from_numpy(np.ascontiguousarray(kp)),
+                    label=int(results.get("label", -1)),
+                    frame_dir=str(results.get("frame_dir", "")))
 
 
 __all__ = ["BaseTransform", "NormalizeSkeleton3D", "NormalizeSkeleton2D", "UniformSampleFrames",
-           "RandomRotation", "RandomFlip", "PadPersons", "SkeletonFeatures", "ToTensor",
-           "PackSkeletonInputs", "BONES", "LEFT_RIGHT"]
+           "RandomRotation", "RandomFlip", "PadPersons", "SkeletonFeatures",
+           "PackSkeletonInputs", "NTU_IMG_SHAPE", "BONES", "LEFT_RIGHT"]

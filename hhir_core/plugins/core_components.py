@@ -21,7 +21,6 @@ CORE_COMPONENTS = [
     ("transform", "RandomFlip", "hhir_core.data.transforms:RandomFlip"),
     ("transform", "PadPersons", "hhir_core.data.transforms:PadPersons"),
     ("transform", "SkeletonFeatures", "hhir_core.data.transforms:SkeletonFeatures"),
-    ("transform", "ToTensor", "hhir_core.data.transforms:ToTensor"),
     ("transform", "PackSkeletonInputs", "hhir_core.data.transforms:PackSkeletonInputs"),
     ("metric", "ClassificationMetric", "hhir_core.evaluation.metrics:ClassificationMetric"),
     ("hook", "MetricWorkDirHook", "hhir_core.evaluation.metrics:MetricWorkDirHook"),

@@ -28,6 +28,10 @@ def _build_encoder(cfg: Union[dict, nn.Module]) -> nn.Module:
     return expect_contract(cfg, BranchEncoder, "model.backbone")
 
 
+#: std of the classifier's normal initialisation (mmaction2's GCNHead)
+HEAD_INIT_STD = 0.01
+
+
 class SkeletonRecognizer(InferenceRecognizer, BaseModel):
     """Skeleton classifier.
 
@@ -37,16 +41,15 @@ class SkeletonRecognizer(InferenceRecognizer, BaseModel):
         num_classes: number of classes (120 for NTU120 even if a subset is used).
         head: ``'gcn'`` or ``'linear'`` (the same: pooled features -> dropout -> fc).
         dropout: dropout before the classifier (mmaction2's GCNHead default 0).
-        label_smoothing: for the cross-entropy loss.
-        init_std: std of the classifier's normal init (mmaction2: 0.01).
+
+    The classifier starts from N(0, 0.01²) weights and zero bias, as mmaction2's GCNHead.
     """
 
     #: the swappable sub-component (``hhir components --slots``)
     slots = (Slot("model.backbone", "branch_encoder", "BranchEncoder", input_kind="skeleton"),)
 
     def __init__(self, backbone: Union[dict, nn.Module], num_classes: int = 120,
-                 head: str = "gcn", dropout: float = 0.0, label_smoothing: float = 0.0,
-                 init_std: float = 0.01, data_preprocessor: Optional[dict] = None,
+                 head: str = "gcn", dropout: float = 0.0, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if head not in ("gcn", "linear"):
@@ -58,9 +61,8 @@ class SkeletonRecognizer(InferenceRecognizer, BaseModel):
         self.num_classes = num_classes
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.fc = nn.Linear(self.backbone.out_dim, num_classes)
-        nn.init.normal_(self.fc.weight, 0, init_std)
+        nn.init.normal_(self.fc.weight, 0, HEAD_INIT_STD)
         nn.init.zeros_(self.fc.bias)
-        self.label_smoothing = label_smoothing
 
     inference_score_kind = "probs"  # predict() returns softmax scores
 
@@ -83,7 +85,7 @@ class SkeletonRecognizer(InferenceRecognizer, BaseModel):
             label = torch.as_tensor(label, device=logits.device).long().view(-1)
             if keypoint.dim() == 6:
                 label = label.repeat_interleave(keypoint.shape[1])
-            loss = F.cross_entropy(logits, label, label_smoothing=self.label_smoothing)
+            loss = F.cross_entropy(logits, label)
             acc = (logits.argmax(1) == label).float().mean().detach()
             return {"loss_cls": loss, "top1_acc": acc}
         if mode == "predict":

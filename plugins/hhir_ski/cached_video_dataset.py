@@ -16,7 +16,7 @@ Memory: ``clips x frames x H x W x 3`` bytes (the synthetic mini benchmark at
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Tuple
 
 import numpy as np
 
@@ -36,30 +36,13 @@ class CachedVideoSkeletonDataset(VideoSkeletonDataset):
 
     Takes the same arguments; ``frame_size`` is required (caching full-resolution
     frames would defeat the purpose on a CPU-sized run).
-
-    Args:
-        augment: training-time clip augmentation (ignored when ``test_mode``), the
-            same for every frame of a clip, as in ViFi-CLIP's training pipeline:
-            ``flip`` (probability of a horizontal flip), ``shift`` (random
-            translation by up to that many pixels, edges replicated) and
-            ``channel_shuffle`` (random RGB order: person and background colours
-            of the synthetic clips carry no class information). ``None``: off.
     """
 
-    def __init__(self, *args: Any, augment: Optional[Dict[str, Any]] = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.with_video and self.frame_size is None:
             raise DataError("CachedVideoSkeletonDataset: set frame_size (frames are cached at "
                             "that size); use VideoSkeletonDataset for full-resolution frames")
-        augment = dict(augment or {})
-        unknown = set(augment) - {"flip", "shift", "channel_shuffle"}
-        if unknown:
-            raise DataError(f"CachedVideoSkeletonDataset: augment has unknown keys "
-                            f"{sorted(unknown)}; use flip, shift, channel_shuffle")
-        self.flip = float(augment.get("flip", 0.0))
-        self.shift = int(augment.get("shift", 0))
-        self.channel_shuffle = bool(augment.get("channel_shuffle", False))
 
     def _cache_key(self, frame_dir: str) -> Tuple[str, Any]:
         return str(self.video_dir / f"{frame_dir}{self.video_ext}"), self.frame_size
@@ -85,24 +68,7 @@ class CachedVideoSkeletonDataset(VideoSkeletonDataset):
         video = self.cached_frames(frame_dir)
         idx = sample_indices(len(video), self.num_frames, self.test_mode)
         background = self.cached_background(frame_dir) if self.frame_mode == "motion" else None
-        clip = self.select_frames(video, idx, background)
-        if not self.test_mode:
-            clip = self.augment_clip(clip)
-        return self.normalise_frames(clip)
-
-    def augment_clip(self, clip: np.ndarray) -> np.ndarray:
-        """One random flip / shift / channel order for all frames ``[T,H,W,3]`` of a clip."""
-        if self.flip and np.random.rand() < self.flip:
-            clip = clip[:, :, ::-1]
-        if self.shift:
-            s = self.shift
-            h, w = clip.shape[1:3]
-            padded = np.pad(clip, ((0, 0), (s, s), (s, s), (0, 0)), mode="edge")
-            i, j = np.random.randint(0, 2 * s + 1, size=2)
-            clip = padded[:, i:i + h, j:j + w]
-        if self.channel_shuffle:
-            clip = clip[..., np.random.permutation(3)]
-        return clip
+        return self.normalise_frames(self.select_frames(video, idx, background))
 
 
 def clear_frame_cache() -> None:

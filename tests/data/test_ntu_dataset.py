@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 import time
 from pathlib import Path
@@ -12,8 +11,13 @@ import pytest
 import torch
 
 from hhir_core.data.bad_samples import BadSampleError, sample_problem
-from hhir_core.data.ntu import (NTUSkeleton2DDataset, NTUSkeletonDataset, PackedAnnotations,
-                                load_annotation_file, packed_dir_for)
+from hhir_core.data.ntu import (
+    NTUSkeleton2DDataset,
+    NTUSkeletonDataset,
+    PackedAnnotations,
+    load_annotation_file,
+    packed_dir_for,
+)
 from hhir_core.errors import DataError, HHIRError
 
 torch.set_num_threads(1)

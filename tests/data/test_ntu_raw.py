@@ -10,10 +10,8 @@ import numpy as np
 import pytest
 
 from helpers import FIXTURES
-
 from hhir_core.data.ntu import NTUSkeletonDataset
-from hhir_core.data.ntu_raw import (body_activity, read_skeleton_file,
-                                    skeleton_to_annotation)
+from hhir_core.data.ntu_raw import body_activity, read_skeleton_file, skeleton_to_annotation
 from hhir_core.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[2]

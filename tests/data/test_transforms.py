@@ -5,9 +5,17 @@ import numpy as np
 import pytest
 import torch
 
-from hhir_core.data.transforms import (BONES, NormalizeSkeleton2D, NormalizeSkeleton3D,
-                                       PackSkeletonInputs, PadPersons, RandomFlip, RandomRotation,
-                                       SkeletonFeatures, ToTensor, UniformSampleFrames)
+from hhir_core.data.transforms import (
+    BONES,
+    NormalizeSkeleton2D,
+    NormalizeSkeleton3D,
+    PackSkeletonInputs,
+    PadPersons,
+    RandomFlip,
+    RandomRotation,
+    SkeletonFeatures,
+    UniformSampleFrames,
+)
 from hhir_core.errors import DataError
 from hhir_core.registry import resolve
 
@@ -21,7 +29,7 @@ def body(t: int = 30, m: int = 1, seed: int = 0) -> np.ndarray:
 
 def test_registered() -> None:
     for name in ("NormalizeSkeleton3D", "NormalizeSkeleton2D", "UniformSampleFrames",
-                 "RandomRotation", "PadPersons", "SkeletonFeatures", "ToTensor",
+                 "RandomRotation", "PadPersons", "SkeletonFeatures",
                  "PackSkeletonInputs"):
         assert callable(resolve("transform", name))
 
@@ -126,11 +134,10 @@ def test_random_flip_mirrors_and_swaps_sides() -> None:
     np.testing.assert_allclose(twice, kp, atol=1e-6)
     never = RandomFlip(prob=0.0)(dict(keypoint=kp.copy()))["keypoint"]
     np.testing.assert_array_equal(never, kp)
-    kp2 = np.random.rand(1, 4, 17, 2).astype(np.float32) * 100
+    kp2 = np.random.rand(1, 4, 17, 2).astype(np.float32) * 2 - 1   # normalised 2-D
     scores = np.arange(17, dtype=np.float32)[None, None].repeat(4, 1)
-    r = RandomFlip(prob=1.0, layout="coco", img_width=100)(dict(keypoint=kp2.copy(),
-                                                                 keypoint_score=scores))
-    np.testing.assert_allclose(r["keypoint"][0, :, 5, 0], 100 - kp2[0, :, 6, 0], rtol=1e-5)
+    r = RandomFlip(prob=1.0, layout="coco")(dict(keypoint=kp2.copy(), keypoint_score=scores))
+    np.testing.assert_allclose(r["keypoint"][0, :, 5, 0], -kp2[0, :, 6, 0], rtol=1e-5)
     assert r["keypoint_score"][0, 0, 5] == 6, "scores follow their joints"
     with pytest.raises(DataError, match="expects 25 joints"):
         RandomFlip(prob=1.0)(dict(keypoint=kp2, frame_dir="x"))
@@ -186,16 +193,14 @@ def test_skeleton_features_2d_score_channel() -> None:
     assert len(BONES["coco"]) == 17
 
 
-def test_pack_and_to_tensor() -> None:
+def test_pack() -> None:
     kp = body(t=20, m=2)
     res = dict(keypoint=kp, label=7, frame_dir="S001C001P001R001A008", img_shape=(1, 1))
-    out = PackSkeletonInputs(meta_keys=["img_shape"])(dict(res))
-    assert set(out) == {"keypoint", "label", "frame_dir", "img_shape"}
+    out = PackSkeletonInputs()(dict(res))
+    assert set(out) == {"keypoint", "label", "frame_dir"}
     assert out["keypoint"].dtype == torch.float32 and tuple(out["keypoint"].shape) == (2, 20, 25, 3)
     multi = PackSkeletonInputs()(dict(res, num_clips=2))
     assert tuple(multi["keypoint"].shape) == (2, 2, 10, 25, 3)
     torch.testing.assert_close(multi["keypoint"][1, 0], torch.from_numpy(kp[0, 10:]))
     with pytest.raises(DataError, match="non-finite"):
         PackSkeletonInputs()(dict(res, keypoint=kp * np.nan))
-    t = ToTensor(keys=["keypoint"])(dict(keypoint=kp))
-    assert isinstance(t["keypoint"], torch.Tensor)

@@ -87,29 +87,6 @@ def test_cached_dataset_gives_the_same_samples_and_decodes_once(tmp_path, monkey
         cvd.CachedVideoSkeletonDataset(**dict(kw, frame_size=None))
 
 
-def test_cached_dataset_augmentation_is_train_only_and_clip_consistent(tmp_path):
-    from hhir_ski import cached_video_dataset as cvd
-
-    ann = _write_set(tmp_path)
-    pipe = [dict(type="UniformSampleFrames", clip_len=8), dict(type="PackSkeletonInputs")]
-    kw = dict(ann_file=str(ann), split="xsub_train", pipeline=pipe, packed=False, num_frames=4,
-              frame_size=16, mean=(0, 0, 0), std=(1, 1, 1))
-    clip = np.zeros((3, 16, 16, 3), np.uint8)
-    clip[:, :, 0, 0] = 255  # red left column
-    flip = cvd.CachedVideoSkeletonDataset(augment=dict(flip=1.0), **kw)
-    out = flip.augment_clip(clip)
-    assert (out[:, :, -1, 0] == 255).all() and (out[:, :, 0, 0] == 0).all()
-    shuffled = cvd.CachedVideoSkeletonDataset(augment=dict(channel_shuffle=True, shift=2), **kw)
-    out = shuffled.augment_clip(clip)
-    assert out.shape == clip.shape and (out == out[:1]).all(), "same transform for every frame"
-    test = cvd.CachedVideoSkeletonDataset(augment=dict(flip=1.0), test_mode=True, **kw)
-    plain = cvd.CachedVideoSkeletonDataset(test_mode=True, **kw)
-    assert torch.equal(test[0]["imgs"], plain[0]["imgs"]), "no augmentation at test time"
-    with pytest.raises(DataError, match="unknown keys"):
-        cvd.CachedVideoSkeletonDataset(augment=dict(rotate=10), **kw)
-    cvd.clear_frame_cache()
-
-
 def test_motion_maps_keep_what_moves_and_drop_the_static_scene():
     """A moving bright square on a coloured static background: only the square's
     pixels differ from the temporal median, whatever the background colour."""

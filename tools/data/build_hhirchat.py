@@ -64,6 +64,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     import cv2
+
     from hhir_core.errors import DataError, HHIRError
     from hhir_core.registry import build
 

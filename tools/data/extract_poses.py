@@ -81,7 +81,6 @@ def write_preview(path: Path, frames, fps: float, seq, tracks=None, max_side: in
     import numpy as np
 
     from hhir_core.errors import DataError
-
     from hhir_mediapipe.draw import draw_skeletons
     from hhir_mediapipe.layouts import BLAZEPOSE_EDGES, COCO_EDGES
 

@@ -42,8 +42,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     import cv2
+
     from hhir_core.errors import HHIRError
-    from hhir_core.registry import build
 
     cv2.setNumThreads(1)
     try:
