@@ -34,12 +34,7 @@ class TrainableCheckpointHook(Hook):
 
     priority = "VERY_HIGH"
 
-    def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled
-
     def before_run(self, runner: Any) -> None:
-        if not self.enabled:
-            return
         model = runner.model.module if hasattr(runner.model, "module") else runner.model
         if getattr(model, "_hhir_full_state_dict", None) is not None:
             return
@@ -96,9 +91,7 @@ class MetricsDumpHook(Hook):
     """Write final evaluation metrics to ``metrics.json`` (flat name -> number)."""
 
     priority = "LOW"
-
-    def __init__(self, filename: str = "metrics.json") -> None:
-        self.filename = filename
+    filename = "metrics.json"
 
     def _dump(self, runner: Any, metrics: Optional[Dict[str, Any]], prefix: str) -> None:
         if metrics and getattr(runner, "rank", 0) == 0:

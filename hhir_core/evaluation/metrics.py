@@ -5,7 +5,7 @@
 docs/architecture.md) and reports ``top1``, ``top5``, ``mean_class_acc`` and
 ``macro_f1`` (fractions in [0, 1]) without a key prefix, so ``metrics.json`` holds
 plain names. It also writes ``confusion_matrix.png`` (+ ``.npy``) into the run's
-work dir, found in this order: the ``work_dir`` argument; the value set by
+work dir, found in this order: the value set by
 :class:`MetricWorkDirHook` (``runner.work_dir``); the folder of the current mmengine
 logger's log file (``work_dir/<timestamp>/<timestamp>.log`` -> ``work_dir``). If none
 is known, the figure is skipped (with a log line), never the metrics.
@@ -127,23 +127,20 @@ class ClassificationMetric(BaseMetric):
         num_classes: size of the score vector; inferred from the first prediction.
         class_names: names for the figure; defaults to the dataset's
             ``metainfo['classes']`` (set by the Runner as ``dataset_meta``).
-        save_confusion: write ``confusion_matrix.png``/``.npy``.
-        work_dir: where to write them (see module docstring for the fallbacks).
         prefix: optional key prefix (default none: ``top1`` etc.).
     """
 
     default_prefix: Optional[str] = None
 
     def __init__(self, topk: Sequence[int] = (1, 5), num_classes: Optional[int] = None,
-                 class_names: Optional[Sequence[str]] = None, save_confusion: bool = True,
-                 work_dir: Optional[str] = None, collect_device: str = "cpu",
+                 class_names: Optional[Sequence[str]] = None, collect_device: str = "cpu",
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.topk = tuple(int(k) for k in topk)
         self.num_classes = num_classes
         self.class_names = list(class_names) if class_names is not None else None
-        self.save_confusion = save_confusion
-        self.work_dir = work_dir
+        #: set by :class:`MetricWorkDirHook`
+        self.work_dir: Optional[str] = None
         self.last_confusion_path: Optional[Path] = None
 
     def process(self, data_batch: Any, data_samples: Sequence[Dict[str, Any]]) -> None:
@@ -166,8 +163,7 @@ class ClassificationMetric(BaseMetric):
         cm = confusion_matrix(pred, gt, k)
         out["mean_class_acc"] = mean_class_accuracy(cm)
         out["macro_f1"] = macro_f1(cm)
-        if self.save_confusion:
-            self._save(cm)
+        self._save(cm)
         return out
 
     def _save(self, cm: np.ndarray) -> None:

@@ -40,14 +40,13 @@ class CodebookUsageHook(Hook):
     Counts accumulate over a sliding window of ``interval`` training iterations
     (logged as ``codebook_perplexity``, ``codebook_dead_codes``, ...) and over the
     whole run (written at the end to ``codebook_usage.json`` and
-    ``codebook_rank_frequency.png`` in the work dir).
+    ``codebook_rank_frequency.png`` in the work dir, beside Zipf's law with exponent 1).
     """
 
     priority = "NORMAL"
 
-    def __init__(self, interval: int = 50, zipf_s: float = 1.0) -> None:
+    def __init__(self, interval: int = 50) -> None:
         self.interval = int(interval)
-        self.zipf_s = zipf_s
         self.window: Optional[np.ndarray] = None
         self.total: Optional[np.ndarray] = None
 
@@ -74,20 +73,17 @@ class CodebookUsageHook(Hook):
         with open(os.path.join(runner.work_dir, "codebook_usage.json"), "w") as f:
             json.dump(dict(stats, counts=self.total.tolist()), f)
         path = plot_rank_frequency(self.total, os.path.join(runner.work_dir,
-                                                            "codebook_rank_frequency.png"),
-                                   s=self.zipf_s)
+                                                            "codebook_rank_frequency.png"))
         runner.logger.info(f"codebook usage: {stats}; rank-frequency plot: {path}")
 
 
 class LoRAExportHook(Hook):
     """At the end of stage 2, export the LLM adaptation in PEFT format
-    (``WORK_DIR/<subdir>``: ``adapter_config.json`` + ``adapter_model.safetensors``),
+    (``WORK_DIR/lora_adapter``: ``adapter_config.json`` + ``adapter_model.safetensors``),
     loadable with ``peft.PeftModel.from_pretrained(base_model, path)`` alone."""
 
     priority = "LOW"
-
-    def __init__(self, subdir: str = "lora_adapter") -> None:
-        self.subdir = subdir
+    subdir = "lora_adapter"
 
     def after_train(self, runner: Any) -> None:
         model = _model(runner)

@@ -28,14 +28,15 @@ def test_registered() -> None:
     assert resolve("hook", "MetricWorkDirHook") is MetricWorkDirHook
 
 
-def test_values_by_hand(tmp_path: Path) -> None:
+def test_values_by_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # 6 classes; 4 samples
     scores = np.array([[.9, .05, .02, .01, .01, .01],   # gt 0 -> pred 0
                        [.1, .2, .3, .15, .14, .11],     # gt 1 -> pred 2 (gt 2nd)
                        [.05, .05, .6, .1, .1, .1],      # gt 2 -> pred 2
                        [.3, .2, .15, .14, .11, .1]])    # gt 5 -> pred 0 (gt last)
     gts = [0, 1, 2, 5]
-    m = ClassificationMetric(topk=(1, 2, 5), work_dir=str(tmp_path))
+    monkeypatch.setenv("HHIR_METRIC_WORK_DIR", str(tmp_path))
+    m = ClassificationMetric(topk=(1, 2, 5))
     m.dataset_meta = dict(classes=tuple(f"c{i}" for i in range(6)))
     m.process({}, preds(scores, gts))
     out = m.evaluate(4)
