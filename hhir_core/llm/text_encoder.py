@@ -113,29 +113,22 @@ class TextEncoderHead(nn.Module, TextEncoder):
             BERT-like model, or ``dict(tiny=True, arch='bert'|'clip', ...)``.
         freeze: keep the encoder frozen (and in eval mode); frozen encoders
             cache sentence embeddings of recently seen texts (class prompts
-            repeat every batch).
-        pooling: ``'auto'`` (CLIP: projected EOS; others: masked mean),
-            ``'mean'`` or ``'cls'``.
-        normalize: L2-normalise sentence embeddings.
-        max_length: truncate texts to this many tokens (default: the model's limit).
-        cache_size: number of cached sentence embeddings (0 disables).
+            repeat every batch; ``cache_size=0`` turns that off for one-off texts).
+
+    A sentence embedding is CLIP's projected EOS token or, for BERT-like models, the
+    masked mean of the word embeddings; texts are cut at the model's limit (at most 512
+    tokens).
     """
 
-    def __init__(self, model: TextSpec = "minilm", freeze: bool = True, pooling: str = "auto",
-                 normalize: bool = False, max_length: Optional[int] = None,
+    def __init__(self, model: TextSpec = "minilm", freeze: bool = True,
                  dtype: Any = "float32", cache_size: int = 4096) -> None:
         super().__init__()
         enc, tok, arch = _load_text_model(model, dtype)
         self.encoder = enc
         self.tokenizer = tok
         self.arch = arch
-        if pooling not in ("auto", "mean", "cls"):
-            raise ConfigError(f"`pooling` must be 'auto', 'mean' or 'cls', got {pooling!r}")
-        self.pooling = pooling
-        self.normalize = bool(normalize)
         self.freeze = bool(freeze)
-        limit = getattr(enc.config, "max_position_embeddings", 512)
-        self.max_length = int(max_length or min(limit, 512))
+        self.max_length = int(min(getattr(enc.config, "max_position_embeddings", 512), 512))
         for p in enc.parameters():
             p.requires_grad_(not self.freeze)
         self.cache_size = int(cache_size)
@@ -190,18 +183,11 @@ class TextEncoderHead(nn.Module, TextEncoder):
             words = self.encoder.text_projection(hidden)
         else:
             words = hidden
-        mode = self.pooling
-        if mode == "auto":
-            mode = "eos" if self.arch == "clip" else "mean"
-        if mode == "eos":
+        if self.arch == "clip":
             sent = out.text_embeds
-        elif mode == "cls":
-            sent = words[:, 0]
         else:
             m = mask.unsqueeze(-1).to(words.dtype)
             sent = (words * m).sum(1) / m.sum(1).clamp(min=1e-9)
-        if self.normalize:
-            sent = torch.nn.functional.normalize(sent, dim=-1)
         return sent, words, mask.bool()
 
     def forward(self, texts: Sequence[str]) -> torch.Tensor:

@@ -8,7 +8,7 @@ How it works: a *prompt source* gives one box per person (by default the offline
 the caller). On the first frame where the people are found, SAM 2 gets one box
 prompt per person (object id ``p + 1``, so person order is kept), then propagates
 the masks forward to the last frame and backward to frame 0 with its memory
-attention. Masks are the upsampled logits ``> mask_threshold``; overlapping pixels
+attention. Masks are the upsampled logits ``> 0``; overlapping pixels
 go to the person with the highest logit (SAM 2's non-overlap constraint).
 
 Frames are preprocessed on demand (resize to the model's square input, ImageNet
@@ -204,8 +204,6 @@ class Sam2Segmenter(Segmenter):
         prompt: config of a registered segmenter whose tracks' boxes prompt SAM 2
             (default ``dict(type='OpenCVPersonSegmenter')``, no weights), or ``None`` to
             require ``boxes=`` in every :meth:`segment` call.
-        mask_threshold: logit threshold of the upsampled masks.
-        non_overlapping: give a pixel claimed by several persons to the highest logit.
         device / dtype: where and in which precision SAM 2 runs (``cuda`` + ``bfloat16``
             for real clips on a GPU).
 
@@ -214,15 +212,12 @@ class Sam2Segmenter(Segmenter):
     """
 
     def __init__(self, model: ModelSpec = DEFAULT_MODEL, prompt: Optional[Any] = DEFAULT_PROMPT,
-                 mask_threshold: float = 0.0, non_overlapping: bool = True,
                  device: str = "cpu", dtype: str = "float32") -> None:
         self.model = load_sam2_video_model(model, dtype=dtype, device=device)
         self.device = str(device)
         self.dtype = self.model.dtype
         size = self.model.config.image_size
         self.image_size = (int(size[0]), int(size[1])) if isinstance(size, (list, tuple)) else (int(size), int(size))
-        self.mask_threshold = float(mask_threshold)
-        self.non_overlapping = bool(non_overlapping)
         self.prompt = self._build_prompt(prompt)
         self.last_prompt: Optional[Dict[str, Any]] = None
 
@@ -334,8 +329,8 @@ class Sam2Segmenter(Segmenter):
             order = [out.object_ids.index(i) for i in obj_ids]
             logits = out.pred_masks[order].float()                       # [P,1,h,w] low-res logits
             logits = F.interpolate(logits, (H, W), mode="bilinear", align_corners=False)[:, 0]
-            fg = logits > self.mask_threshold
-            if self.non_overlapping and P > 1:
+            fg = logits > 0
+            if P > 1:   # a pixel claimed by several persons goes to the highest logit
                 fg &= logits.argmax(0, keepdim=True) == torch.arange(P, device=logits.device)[:, None, None]
             masks[:, t] = fg.cpu().numpy()
             presence[:, t] = torch.sigmoid(out.object_score_logits.float().reshape(-1)[order]).cpu().numpy()

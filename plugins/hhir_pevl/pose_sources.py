@@ -24,6 +24,8 @@ from hhir_core.structures import SkeletonSeq, VideoClip
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
+#: a person box is enlarged by this factor before the top-down crop (mmpose's padding 1.25)
+BOX_EXPAND = 1.25
 
 
 def _pad_persons(kp: np.ndarray, score: np.ndarray, m: int) -> Tuple[np.ndarray, np.ndarray]:
@@ -106,7 +108,7 @@ def hog_person_boxes(frames: np.ndarray, num_persons: int, stride: int = 8,
     return boxes
 
 
-def box_to_affine(box: np.ndarray, out_hw: Tuple[int, int], expand: float = 1.25) -> np.ndarray:
+def box_to_affine(box: np.ndarray, out_hw: Tuple[int, int], expand: float = BOX_EXPAND) -> np.ndarray:
     """2x3 affine matrix mapping an (expanded, aspect-corrected) box onto ``out_hw``."""
     x1, y1, x2, y2 = box
     oh, ow = out_hw
@@ -158,7 +160,7 @@ class ViTPoseSource(PoseSource):
 
     def __init__(self, model: Union[str, Dict[str, Any]] = "usyd-community/vitpose-base-simple",
                  detector: Union[str, Dict[str, Any]] = "hog", num_persons: int = 1,
-                 layout: str = "coco", box_expand: float = 1.25, batch_size: int = 16,
+                 layout: str = "coco", batch_size: int = 16,
                  device: str = "cpu") -> None:
         from transformers import VitPoseForPoseEstimation
 
@@ -182,7 +184,7 @@ class ViTPoseSource(PoseSource):
         if isinstance(detector, str) and detector not in ("hog", "boxes"):
             raise ConfigError(f"ViTPoseSource detector={detector!r}: use 'hog', 'boxes' or a segmenter config")
         self.detector, self.num_persons, self.layout = detector, num_persons, layout
-        self.box_expand, self.batch_size, self.device = box_expand, batch_size, device
+        self.batch_size, self.device = batch_size, device
         self.input_hw = tuple(int(v) for v in self.model.config.backbone_config.image_size)
         self.num_keypoints = int(self.model.config.num_labels)
 
@@ -215,7 +217,7 @@ class ViTPoseSource(PoseSource):
         for p in range(min(m, boxes.shape[0])):
             for i in range(t):
                 if np.isfinite(boxes[p, i]).all():
-                    jobs.append((p, i, box_to_affine(boxes[p, i], self.input_hw, self.box_expand)))
+                    jobs.append((p, i, box_to_affine(boxes[p, i], self.input_hw, BOX_EXPAND)))
         oh, ow = self.input_hw
         for start in range(0, len(jobs), self.batch_size):
             chunk = jobs[start:start + self.batch_size]

@@ -11,7 +11,7 @@ is the NTU 2-D pickle convention (``{"split": {...}, "annotations": [{"frame_dir
 Each sample (a dict; tensors batch with ``default_collate``):
 
 * ``imgs`` float32 ``[Tv,3,S,S]`` (``[C,Tv,3,S,S]`` with ``num_crops=3``),
-  normalised with ``mean``/``std`` (CLIP's by default);
+  normalised with CLIP's mean and std;
 * ``pose`` float32 ``[M,Tp,V,3]``: x, y scaled to [-1, 1] by the image size, score;
 * ``video_keypoint`` float32 ``[M,Tv,V,3]`` (``[C,M,Tv,V,3]``): the joints of each
   sampled video frame in pixels of its crop (for masks such as PeVL's P2V);
@@ -107,7 +107,6 @@ class VideoPoseDataset:
                  num_pose_frames: int = 48, image_size: int = 224,
                  scale_size: Optional[int] = None, num_crops: int = 1,
                  video_pattern: str = "{frame_dir}.mp4", test_mode: bool = False,
-                 mean: Sequence[float] = CLIP_MEAN, std: Sequence[float] = CLIP_STD,
                  data_root: Optional[str] = None, seed: int = 0,
                  missing_hint: str = "", metainfo: Optional[dict] = None,
                  annotations: Optional[List[dict]] = None, **unused: Any) -> None:
@@ -146,8 +145,8 @@ class VideoPoseDataset:
         self.image_size = image_size
         self.scale_size = scale_size or int(round(image_size * 256 / 224))
         self.num_crops, self.test_mode = num_crops, test_mode
-        self.mean = np.asarray(mean, np.float32).reshape(1, 1, 1, 3)
-        self.std = np.asarray(std, np.float32).reshape(1, 1, 1, 3)
+        self.mean = np.asarray(CLIP_MEAN, np.float32).reshape(1, 1, 1, 3)
+        self.std = np.asarray(CLIP_STD, np.float32).reshape(1, 1, 1, 3)
         self.seed = seed
         self.anns: List[dict] = anns
         self._epoch_rng = np.random.default_rng(seed)

@@ -313,7 +313,7 @@ def video_batch(item: Any, ctx: Any) -> Dict[str, torch.Tensor]:
 
     data = dict(eval_dataset_cfg(ctx.cfg))
     x = clip_tensor(np.asarray(read_clip(item, ctx).frames), int(data.get("num_frames", 8)),
-                    data.get("frame_size"), data.get("frame_mode", "rgb"), data.get("mean"), data.get("std"))
+                    data.get("frame_size"), data.get("frame_mode", "rgb"))
     return {VIDEO_KEY: torch.from_numpy(x)[None]}
 
 

@@ -32,8 +32,7 @@ class CLIPFrameEncoder(BranchEncoder, nn.Module):
     """Frames ``[B,T,3,H,W]`` (CLIP-normalised) -> per-frame CLIP embeddings ``[B,T,D]``.
 
     ``D`` is CLIP's projection width (512 for ViT-B/16). ``freeze=True`` keeps the
-    encoder fixed (SKI-LVLM); ``interpolate_pos_encoding`` lets frames of another
-    size than the checkpoint's pass through.
+    encoder fixed (SKI-LVLM). Frames must have the checkpoint's image size.
     """
 
     input_kind = "frames"
@@ -41,8 +40,7 @@ class CLIPFrameEncoder(BranchEncoder, nn.Module):
     TOKENS = ("frame", "spatiotemporal")
 
     def __init__(self, model: Union[str, Dict[str, Any]] = "openai/clip-vit-base-patch16",
-                 freeze: bool = False, interpolate_pos_encoding: bool = False,
-                 tokens: str = "frame") -> None:
+                 freeze: bool = False, tokens: str = "frame") -> None:
         nn.Module.__init__(self)
         if tokens not in self.TOKENS:
             raise ConfigError(f"CLIPFrameEncoder.tokens={tokens!r}; choose one of {self.TOKENS}")
@@ -58,7 +56,6 @@ class CLIPFrameEncoder(BranchEncoder, nn.Module):
         self.image_size = int(self.clip.config.vision_config.image_size
                               if hasattr(self.clip.config, "vision_config")
                               else self.clip.config.image_size)
-        self.interpolate = interpolate_pos_encoding
         self.frozen = freeze
         if freeze:
             self.clip.requires_grad_(False)
@@ -79,9 +76,7 @@ class CLIPFrameEncoder(BranchEncoder, nn.Module):
             raise ConfigError(f"CLIPFrameEncoder expects frames [B,T,3,H,W], got {tuple(x.shape)}")
         b, t = x.shape[:2]
         spatiotemporal = self.tokens == "spatiotemporal"
-        out = self.clip(pixel_values=x.flatten(0, 1).float(),
-                        interpolate_pos_encoding=self.interpolate,
-                        output_hidden_states=spatiotemporal)
+        out = self.clip(pixel_values=x.flatten(0, 1).float(), output_hidden_states=spatiotemporal)
         if not spatiotemporal:
             return out.image_embeds.reshape(b, t, -1)
         patches = out.hidden_states[-2][:, 1:].reshape(b, t, -1, self._dim)  # no CLS token

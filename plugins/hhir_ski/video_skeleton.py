@@ -36,9 +36,16 @@ from hhir_core.vision import read_video as read_clip
 FRAME_MODES = ("rgb", "motion")
 #: Default normalisation of motion maps (values in ``[0, 1]``, replicated over 3
 #: channels): mean/std measured over the clips of the synthetic mini benchmark at 32 px,
-#: so a map is roughly zero-mean, unit-variance. Real footage: set ``mean``/``std``.
+#: so a map is roughly zero-mean, unit-variance.
 MOTION_MEAN = (0.0135,) * 3
 MOTION_STD = (0.0441,) * 3
+
+
+def frame_normalisation(frame_mode: str) -> Tuple[np.ndarray, np.ndarray]:
+    """Per-channel ``(mean, std)`` of frames in ``[0, 1]``: CLIP's for RGB, the motion maps' own."""
+    motion = frame_mode == "motion"
+    return (np.asarray(MOTION_MEAN if motion else CLIP_MEAN, np.float32),
+            np.asarray(MOTION_STD if motion else CLIP_STD, np.float32))
 
 
 def read_video(path: Union[str, Path]) -> np.ndarray:
@@ -82,15 +89,13 @@ def sample_indices(total: int, num: int, test_mode: bool,
 
 
 def clip_tensor(video: np.ndarray, num_frames: int, frame_size: Union[None, int, Sequence[int]] = None,
-                frame_mode: str = "rgb", mean: Optional[Sequence[float]] = None,
-                std: Optional[Sequence[float]] = None) -> np.ndarray:
+                frame_mode: str = "rgb") -> np.ndarray:
     """One whole clip (uint8 ``[T,H,W,3]``) as a test-time sample of :class:`VideoSkeletonDataset`
     with these settings: float32 ``[num_frames,3,H,W]`` (inference on a video file)."""
     import cv2
 
     motion = frame_mode == "motion"
-    mean = np.asarray(mean if mean is not None else (MOTION_MEAN if motion else CLIP_MEAN), np.float32)
-    std = np.asarray(std if std is not None else (MOTION_STD if motion else CLIP_STD), np.float32)
+    mean, std = frame_normalisation(frame_mode)
     idx = sample_indices(len(video), int(num_frames), True)
     frames = motion_maps(video, idx) if motion else video[idx]
     if frame_size is not None:
@@ -111,20 +116,17 @@ class VideoSkeletonDataset(NTUSkeletonDataset):
             training, centre at test time).
         frame_size: resize frames to ``size`` (int, square) or ``(H, W)``; ``None`` keeps them.
         frame_mode: ``'rgb'`` frames or ``'motion'`` maps (module docstring).
-        mean / std: per-channel normalisation of frames in ``[0, 1]`` (default: CLIP's
-            for RGB, :data:`MOTION_MEAN` / :data:`MOTION_STD` for motion maps).
         with_video / with_skeleton: which modalities each sample carries.
         with_description: add ``text`` (one reference description) from
-            ``descriptions_file`` next to the pickle.
+            ``descriptions.json`` next to the pickle.
+
+    Frames are normalised with :func:`frame_normalisation`.
     """
 
     def __init__(self, *args: Any, video_dir: str = "videos", video_ext: str = ".mp4",
                  num_frames: int = 8, frame_size: Union[None, int, Sequence[int]] = None,
-                 frame_mode: str = "rgb", mean: Optional[Sequence[float]] = None,
-                 std: Optional[Sequence[float]] = None,
-                 with_video: bool = True, with_skeleton: bool = True,
-                 with_description: bool = False, descriptions_file: str = "descriptions.json",
-                 **kwargs: Any) -> None:
+                 frame_mode: str = "rgb", with_video: bool = True, with_skeleton: bool = True,
+                 with_description: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not (with_video or with_skeleton):
             raise DataError("VideoSkeletonDataset: with_video and with_skeleton are both False")
@@ -144,15 +146,11 @@ class VideoSkeletonDataset(NTUSkeletonDataset):
             raise DataError(f"VideoSkeletonDataset: frame_mode={frame_mode!r}; valid: "
                             f"{', '.join(FRAME_MODES)}")
         self.frame_mode = frame_mode
-        motion = frame_mode == "motion"
-        self.mean = np.asarray(mean if mean is not None else (MOTION_MEAN if motion else CLIP_MEAN),
-                               dtype=np.float32)
-        self.std = np.asarray(std if std is not None else (MOTION_STD if motion else CLIP_STD),
-                              dtype=np.float32)
+        self.mean, self.std = frame_normalisation(frame_mode)
         self.with_video, self.with_skeleton = with_video, with_skeleton
         self.descriptions: Optional[Dict[str, List[str]]] = None
         if with_description:
-            path = root / descriptions_file
+            path = root / "descriptions.json"
             try:
                 self.descriptions = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:

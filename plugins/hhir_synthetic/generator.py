@@ -481,7 +481,7 @@ def _manifest_ok(out: Path, cfg: SynthConfig) -> bool:
 
 def ensure_synthetic(out_dir: str | os.PathLike, num_samples: int = 2000, seed: int = 0, render: bool = False,
                      classes: Iterable[int | str] | None = None, difficulty: float = 0.5, size: int = 112,
-                     frames: tuple[int, int] = (40, 72), fps: int = 30, workers: int | None = None,
+                     frames: tuple[int, int] = (40, 72), workers: int | None = None,
                      progress: bool = False) -> Path:
     """Generate the synthetic benchmark into ``out_dir`` unless ``manifest.json`` already matches.
 
@@ -492,7 +492,7 @@ def ensure_synthetic(out_dir: str | os.PathLike, num_samples: int = 2000, seed: 
     """
     cfg = SynthConfig(num_samples=int(num_samples), seed=int(seed), render=bool(render),
                       classes=resolve_classes(classes), difficulty=float(difficulty), size=int(size),
-                      frames=(int(frames[0]), int(frames[1])), fps=int(fps)).validate()
+                      frames=(int(frames[0]), int(frames[1]))).validate()
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)

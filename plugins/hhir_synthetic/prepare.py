@@ -17,11 +17,11 @@ class SyntheticBenchmark:
 
     def __init__(self, out_dir: str, num_samples: int = 2000, seed: int = 0, render: bool = False,
                  classes: Optional[Iterable] = None, difficulty: float = 0.5, size: int = 112,
-                 frames: Sequence[int] = (40, 72), fps: int = 30, workers: Optional[int] = None,
+                 frames: Sequence[int] = (40, 72), workers: Optional[int] = None,
                  progress: bool = False) -> None:
         from .generator import ensure_synthetic
 
         self.root: Path = ensure_synthetic(os.fspath(out_dir), num_samples=num_samples, seed=seed,
                                            render=render, classes=classes, difficulty=difficulty,
-                                           size=size, frames=tuple(frames), fps=fps, workers=workers,
+                                           size=size, frames=tuple(frames), workers=workers,
                                            progress=progress)

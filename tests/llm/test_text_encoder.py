@@ -65,7 +65,7 @@ def test_tiny_archs(arch):
 def test_bad_options():
     with pytest.raises(ConfigError):
         TextEncoderHead(dict(tiny=True, arch="gpt"))
-    with pytest.raises(ConfigError):
+    with pytest.raises(TypeError, match="pooling"):   # an option that does not exist
         TextEncoderHead.tiny(pooling="max")
     h = TextEncoderHead.tiny()
     with pytest.raises(ConfigError, match="list of strings"):
