@@ -5,7 +5,7 @@ registry checks on registration); ``CONTRACTS`` lists every contract a method's
 slot can ask for (see :mod:`hhir_core.interfaces.slots`).
 """
 from .base import RoleComponent, capability, expect_contract, missing_capability, require
-from .branch_encoder import BranchEncoder, JointTokenEncoder, KeypointVideoEncoder
+from .branch_encoder import BranchEncoder, JointTokenEncoder, KeypointVideoEncoder, shared_layer_forward
 from .distiller import Distiller
 from .language_head import CausalLM, LanguageHead, TextEncoder
 from .pose_source import PoseSource
@@ -23,4 +23,5 @@ CONTRACTS = {c.__name__: c for c in (Segmenter, PoseSource, BranchEncoder, Keypo
 __all__ = ["CONTRACT_VERSION", "RoleComponent", "Segmenter", "PoseSource", "BranchEncoder", "KeypointVideoEncoder",
            "JointTokenEncoder", "Tokenizer", "SkeletonTokenizer", "LanguageHead", "CausalLM",
            "TextEncoder", "Distiller", "INTERFACES", "CONTRACTS", "capability", "require",
-           "missing_capability", "expect_contract", "Slot", "component_fits", "slot_table"]
+           "missing_capability", "expect_contract", "Slot", "component_fits", "slot_table",
+           "shared_layer_forward"]

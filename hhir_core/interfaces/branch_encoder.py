@@ -9,14 +9,41 @@ gives one vector per sample (mean over tokens unless overridden).
 Two richer contracts extend it for methods that need more than tokens:
 :class:`KeypointVideoEncoder` (frames conditioned on keypoints, PeVL's video
 slot) and :class:`JointTokenEncoder` (one token per frame and joint, PeVL's
-pose slot).
+pose slot). Two optional capabilities let a pose encoder run its tokens through the
+video encoder's pre-trained transformer layers: ``KeypointVideoEncoder.shared_layers()``
+gives them, ``JointTokenEncoder.attach_shared_layers(layers)`` takes them (a reference,
+not a copy); :func:`shared_layer_forward` is how a consumer runs one of those layers.
 """
 from __future__ import annotations
 
 import abc
 from typing import Any, Callable, Dict, Tuple
 
-from .base import RoleComponent
+from .base import RoleComponent, capability, missing_capability
+
+#: sub-modules every shared layer has (the transformers CLIP / ViT pre-norm layout)
+SHARED_LAYER_PARTS = ("layer_norm1", "self_attn", "layer_norm2", "mlp")
+
+
+def shared_layer_forward(layer, h, adapters=None):
+    """One pre-norm transformer layer of ``shared_layers()`` on tokens ``h [N,L,D]``.
+
+    ``h + attn(norm1(h))`` then ``+ mlp(norm2(h))``; ``adapters`` (a mapping with ``attn``
+    and ``mlp`` modules, or ``None``) wrap the attention and MLP outputs before the residual
+    sums, so each consumer can adapt the same frozen layer in its own way.
+    """
+    a = layer.self_attn(hidden_states=layer.layer_norm1(h), attention_mask=None)[0]
+    h = h + (adapters["attn"](a) if adapters is not None else a)
+    m = layer.mlp(layer.layer_norm2(h))
+    return h + (adapters["mlp"](m) if adapters is not None else m)
+
+
+def check_shared_layers(layers, where: str) -> None:
+    """Raise ``AssertionError`` unless ``layers`` is a non-empty sequence of shared layers."""
+    assert len(layers) > 0, f"{where}: no layers"
+    for i, layer in enumerate(layers):
+        missing = [n for n in SHARED_LAYER_PARTS if not hasattr(layer, n)]
+        assert not missing, f"{where}: layer {i} ({type(layer).__name__}) lacks {', '.join(missing)}"
 
 
 class BranchEncoder(RoleComponent):
@@ -66,6 +93,16 @@ it in the class: ``nn.Module`` comes first in the bases and shadows defaults her
     """
 
     input_kind = "frames"
+    optional_capabilities = {
+        "shared_layers": "gives its pre-trained transformer layers (an nn.ModuleList of pre-norm "
+                         "layers with layer_norm1, self_attn, layer_norm2, mlp; width hidden_size) "
+                         "for another encoder to run its tokens through (PeVL's pose encoder)",
+    }
+
+    @capability
+    def shared_layers(self):
+        """The encoder's own transformer layers (the modules themselves, not copies)."""
+        raise missing_capability(self, "shared_layers")
 
     @property
     @abc.abstractmethod
@@ -107,7 +144,21 @@ it in the class: ``nn.Module`` comes first in the bases and shadows defaults her
             check(out, True)
             return "encode(use_p2v=True): " + ", ".join(sorted(out))
 
-        return {"encode": plain, "encode(keypoints)": guided}
+        checks = {"encode": plain, "encode(keypoints)": guided}
+        if self.supports("shared_layers"):
+            def shared() -> str:
+                layers = self.shared_layers()
+                check_shared_layers(layers, "shared_layers()")
+                own = {id(p) for p in self.parameters()}
+                assert all(id(p) in own for p in layers.parameters()), \
+                    "shared_layers() returned modules that are not the encoder's own (a copy?)"
+                h = torch.randn(2, 3, self.hidden_size)
+                out = shared_layer_forward(layers[0], h)
+                assert tuple(out.shape) == (2, 3, self.hidden_size) and torch.isfinite(out).all(), \
+                    f"layer 0 on [2,3,{self.hidden_size}] gave {tuple(out.shape)}"
+                return f"{len(layers)} layers of width {self.hidden_size}"
+            checks["shared_layers"] = shared
+        return checks
 
 
 class JointTokenEncoder(BranchEncoder):
@@ -118,10 +169,21 @@ class JointTokenEncoder(BranchEncoder):
     """
 
     input_kind = "skeleton"
+    optional_capabilities = {
+        "attach_shared_layers": "runs its joint tokens through another encoder's layers "
+                                "(KeypointVideoEncoder.shared_layers()) with adapters of its own; "
+                                "the layers are referenced, not copied or registered, so they are "
+                                "stored and saved once (PeVL's shared CLIP pose encoder)",
+    }
 
     @abc.abstractmethod
     def encode(self, x):
         """``[B,M,T,V,C] -> [B,T,J,out_dim]``."""
+
+    @capability
+    def attach_shared_layers(self, layers) -> None:
+        """Use ``layers`` (from ``shared_layers()``) from now on; ``out_dim`` may change."""
+        raise missing_capability(self, "attach_shared_layers")
 
     def capability_checks(self) -> Dict[str, Callable[[], str]]:
         args, _ = self.example_inputs()
@@ -134,4 +196,30 @@ class JointTokenEncoder(BranchEncoder):
                 f"encode {tuple(h.shape)} is not [B={x.shape[0]}, T={x.shape[2]}, J, {self.out_dim}]"
             return f"{tuple(h.shape)}"
 
-        return {"encode": encode}
+        checks = {"encode": encode}
+        if self.supports("attach_shared_layers"):
+            def attach() -> str:
+                import torch
+
+                from ..vision import load_clip_vision
+
+                layers = load_clip_vision(dict(
+                    tiny=True, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                    num_attention_heads=2, image_size=32, patch_size=8, projection_dim=32,
+                    seed=1)).vision_model.encoder.layers
+                for p in layers.parameters():
+                    p.requires_grad_(False)
+                self.attach_shared_layers(layers)
+                shared = {id(p) for p in layers.parameters()}
+                assert not shared & {id(p) for p in self.parameters()}, \
+                    "the attached layers are registered in the encoder (they would be saved twice)"
+                h = self.encode(x)
+                assert h.dim() == 4 and h.shape[1] == x.shape[2] and h.shape[-1] == self.out_dim, \
+                    f"encode after attach {tuple(h.shape)}"
+                with torch.no_grad():
+                    layers[-1].mlp.fc2.bias.add_(1.0)
+                    moved = not torch.allclose(self.encode(x), h)
+                assert moved, "the output does not depend on the attached layers"
+                return f"{tuple(h.shape)}"
+            checks["attach_shared_layers"] = attach
+        return checks

@@ -5,4 +5,4 @@ without a default, renamed or removed, a shape changes); MINOR when something op
 added (a capability with a default, a new contract). A plugin states the range it supports
 with the ``hhir_contract`` hook, e.g. ``">=2.0,<3"``.
 """
-CONTRACT_VERSION = "2.0"
+CONTRACT_VERSION = "2.1"

@@ -11,6 +11,7 @@ def hhir_register(register):
     register("model", "PeVLRecognizer", f"{_M}.recognizer:PeVLRecognizer")
     register("branch_encoder", "CLIPVideoEncoder", f"{_M}.video_encoder:CLIPVideoEncoder")
     register("branch_encoder", "PoseTransformerEncoder", f"{_M}.pose_encoder:PoseTransformerEncoder")
+    register("branch_encoder", "SharedCLIPPoseEncoder", f"{_M}.pose_encoder:SharedCLIPPoseEncoder")
     register("pose_source", "AnnotationPoseSource", f"{_M}.pose_sources:AnnotationPoseSource")
     register("pose_source", "ViTPoseSource", f"{_M}.pose_sources:ViTPoseSource")
     register("pose_source", "MMPoseSource", f"{_M}.pose_sources:MMPoseSource")
@@ -26,4 +27,4 @@ def hhir_config_dir():
 @hookimpl
 def hhir_contract():
     """Role-contract versions this plugin is written against (hhir_core.interfaces.CONTRACT_VERSION)."""
-    return ">=2.0,<3"
+    return ">=2.1,<3"

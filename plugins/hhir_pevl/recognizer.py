@@ -77,14 +77,20 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
         lambda_r: weight of the refinement loss (paper 0.1).
         text_adapter: a trainable bottleneck adapter on the frozen text features.
         freeze_pose_encoder: freeze the pose encoder too (the paper's all-frozen ablation, with
-            ``video_encoder.adapters=False`` and ``text_adapter=False``).
+            ``video_encoder.adapters=False`` and ``text_adapter=False``). Only the pose encoder's
+            own parameters: layers it shares with the video encoder keep the video side's setting.
+
+    A pose encoder that declares ``attach_shared_layers`` (``SharedCLIPPoseEncoder``, the paper's
+    design) gets the video encoder's ``shared_layers()`` right after both are built.
     """
 
     #: the swappable sub-components (``hhir components --slots``); the pose source fills
     #: the dataset's pose annotations
     slots = (
-        Slot("model.video_encoder", "branch_encoder", "KeypointVideoEncoder", input_kind="frames"),
-        Slot("model.pose_encoder", "branch_encoder", "JointTokenEncoder", input_kind="skeleton"),
+        Slot("model.video_encoder", "branch_encoder", "KeypointVideoEncoder", input_kind="frames",
+             uses=("shared_layers: a pose encoder with attach_shared_layers (SharedCLIPPoseEncoder)",)),
+        Slot("model.pose_encoder", "branch_encoder", "JointTokenEncoder", input_kind="skeleton",
+             uses=("attach_shared_layers: runs the joint tokens through the video encoder's layers",)),
         Slot("model.text_encoder", "language_head", "TextEncoder", requires=("encode_words",)),
         Slot("pose_source", "pose_source", "PoseSource",
              where="tools/data/extract_poses.py --pose-source"),
@@ -107,6 +113,12 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
                                          "model.video_encoder")
         self.pose_encoder = _build_slot("branch_encoder", pose_encoder, JointTokenEncoder,
                                         "model.pose_encoder")
+        if self.pose_encoder.supports("attach_shared_layers"):
+            # the pose encoder runs its joint tokens through the video encoder's (frozen) layers
+            # with its own adapters: the same modules, owned (stored, frozen, saved) by the video side
+            require(self.video_encoder, "shared_layers",
+                    "model.video_encoder (the pose encoder shares its layers)")
+            self.pose_encoder.attach_shared_layers(self.video_encoder.shared_layers())
         if freeze_pose_encoder:
             for p in self.pose_encoder.parameters():
                 p.requires_grad_(False)
@@ -146,7 +158,8 @@ class PeVLRecognizer(InferenceRecognizer, BaseModel):
         self._text_cache: Optional[Dict[str, torch.Tensor]] = None
         #: checkpoints skip these frozen pre-trained weights (TrainableCheckpointHook)
         self.frozen_state_prefixes = tuple(
-            f"video_encoder.{p}" for p in self.video_encoder.frozen_state_prefixes) + ("text_encoder",)
+            f"video_encoder.{p}" for p in self.video_encoder.frozen_state_prefixes) + tuple(
+            f"pose_encoder.{p}" for p in self.pose_encoder.frozen_state_prefixes) + ("text_encoder",)
 
     # -------------------------------------------------------------- inference
     inference_inputs = ("video",)

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from hhir_core.errors import ConfigError
-from hhir_core.interfaces import KeypointVideoEncoder
+from hhir_core.interfaces import KeypointVideoEncoder, shared_layer_forward
 from hhir_core.vision import load_clip_vision as _load_clip
 
 from .adapters import BottleneckAdapter
@@ -88,14 +88,13 @@ class CLIPVideoEncoder(nn.Module, KeypointVideoEncoder):
         """Width of the ViT's patch tokens."""
         return self._hidden_size
 
+    def shared_layers(self) -> nn.ModuleList:
+        """The CLIP ViT layers themselves (frozen with ``freeze=True``); a pose encoder with
+        ``attach_shared_layers`` runs its joint tokens through them with its own adapters."""
+        return self.clip.vision_model.encoder.layers
+
     def _layer(self, i: int, layer: nn.Module, h: torch.Tensor) -> torch.Tensor:
-        ad = self.adapters[i] if len(self.adapters) else None
-        res = h
-        a, _ = layer.self_attn(hidden_states=layer.layer_norm1(h), attention_mask=None)
-        h = res + (ad["attn"](a) if ad is not None else a)
-        res = h
-        m = layer.mlp(layer.layer_norm2(h))
-        return res + (ad["mlp"](m) if ad is not None else m)
+        return shared_layer_forward(layer, h, self.adapters[i] if len(self.adapters) else None)
 
     def encode(self, frames: torch.Tensor, video_keypoint: Optional[torch.Tensor] = None,
                use_p2v: bool = True) -> Dict[str, torch.Tensor]:
