@@ -1,5 +1,6 @@
 # PeVL on Diving48 (paper-faithful): CLIP ViT-B/16 with bottleneck adapters and
-# UCMR, a pose encoder on 2-D COCO-17 poses, CLIP text encoder, SGMC + guided loss.
+# UCMR, a pose encoder on 2-D COCO-17 poses sharing the video encoder's CLIP layers (with
+# its own adapters), CLIP text encoder, SGMC + guided loss.
 #   16 video frames, 48 pose frames, AdamW lr 8e-6, weight decay 0.05, 50 epochs,
 #   3 warm-up epochs, cosine schedule, lambda_R = 0.1.
 # Paper top-1: 91.9 (ViT-B/16).
@@ -33,8 +34,10 @@ model = dict(
     video_encoder=dict(type='CLIPVideoEncoder', model=clip_model, freeze=True, adapters=True,
                        adapter_ratio=0.25, p2v_layers=(-2, -1), p2v_heads=8, p2v_mask_mode='key',
                        p2v_weight_norm='max'),
-    pose_encoder=dict(type='PoseTransformerEncoder', num_joints=num_joints, num_persons=num_persons,
-                      in_channels=3, dim=256, depth=4, num_heads=8, max_frames=num_pose_frames),
+    # the paper's pose encoder: the joint tokens run through the video encoder's frozen CLIP ViT
+    # layers (the same weights, shared, not a copy) with their own trainable adapters
+    pose_encoder=dict(type='SharedCLIPPoseEncoder', num_joints=num_joints, num_persons=num_persons,
+                      in_channels=3, max_frames=num_pose_frames, adapters=True, adapter_ratio=0.25),
     text_encoder=dict(type='TextEncoderHead', model=clip_model, freeze=True),
     class_names=class_names,
     prompt='{label}, a video of {coarse} action',

@@ -24,8 +24,10 @@ model = dict(
                                   num_hidden_layers=3, num_attention_heads=4,
                                   image_size=image_size, patch_size=16, projection_dim=64),
                        p2v_layers=(-2, -1), p2v_heads=4),
-    pose_encoder=dict(num_joints=25, num_persons=2, dim=64, depth=2, num_heads=4,
-                      max_frames=num_pose_frames),
+    # a separate pose transformer trained from scratch instead of the paper's encoder that shares
+    # the CLIP layers: this CLIP is a tiny random init, so sharing it brings no pre-trained knowledge
+    pose_encoder=dict(_delete_=True, type='PoseTransformerEncoder', num_joints=25, num_persons=2,
+                      in_channels=3, dim=64, depth=2, num_heads=4, max_frames=num_pose_frames),
     text_encoder=dict(model=text_model),
     class_names='{{ fileDirname }}/../../../data/synthetic_mini/classes.json',  # <checkout>/data
     class_ids=classes,

@@ -3,7 +3,8 @@
 # mini ablation next to this file (tools/ablate.py).
 _base_ = ['../pevl_diving48.py']
 
-model = dict(video_encoder=dict(adapters=False), text_adapter=False, freeze_pose_encoder=True)
+model = dict(video_encoder=dict(adapters=False), pose_encoder=dict(adapters=False), text_adapter=False,
+             freeze_pose_encoder=True)
 
 # Model-zoo metadata (hhir zoo, docs/model_zoo.md).
 metadata = dict(protocol='V2 split, ViT-B/16, ablation', table='Table 8', reported=dict(_delete_=True, top1=84.9))
