@@ -25,6 +25,7 @@ from hhir_core.interfaces.branch_encoder import check_shared_layers
 from hhir_core.vision import load_clip_vision
 
 from .adapters import BottleneckAdapter, TemporalAdapter
+from .video_encoder import TINY_CLIP
 
 
 class _FactorisedBlock(nn.Module):
@@ -141,7 +142,8 @@ class SharedCLIPPoseEncoder(nn.Module, JointTokenEncoder):
         self._shared: List[nn.ModuleList] = []
         self._shape: Optional[Tuple[int, int]] = None     # (width, depth) the parameters fit
         if clip is not None:
-            layers = load_clip_vision(clip, key="model.pose_encoder.clip").vision_model.encoder.layers
+            layers = load_clip_vision(clip, defaults=TINY_CLIP,
+                                      key="model.pose_encoder.clip").vision_model.encoder.layers
             for p in layers.parameters():
                 p.requires_grad_(False)
             self.own_layers = layers
@@ -227,13 +229,8 @@ class SharedCLIPPoseEncoder(nn.Module, JointTokenEncoder):
 
     @classmethod
     def tiny_config(cls) -> Dict[str, Any]:
-        return dict(num_joints=5, num_persons=1, max_frames=8, clip=dict(tiny=True, **_TINY_CLIP))
+        return dict(num_joints=5, num_persons=1, max_frames=8, clip=dict(tiny=True))
 
     def example_inputs(self, batch_size: int = 2) -> Tuple[tuple, Dict[str, Any]]:
         x = torch.rand(batch_size, self.num_persons, 6, self.num_joints, self.in_channels) * 2 - 1
         return (x,), {}
-
-
-#: the stand-alone tiny CLIP of the conformance kit (the width and depth of PeVL's tiny video CLIP)
-_TINY_CLIP = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-                  image_size=32, patch_size=8, projection_dim=32)
