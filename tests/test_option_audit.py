@@ -49,6 +49,8 @@ USERS: Dict[str, str] = {
     "MMPoseSource.pose2d": "tools/data/extract_poses.py --pose-source mmpose --source-cfg",
     "MMPoseSource.det_model": "tools/data/extract_poses.py --pose-source mmpose --source-cfg",
     "GroundTruthMaskSegmenter.mask_root": "the dataset's mask folder; no default fits every dataset",
+    "SharedCLIPPoseEncoder.clip": "its tiny() for the conformance kit and the swap matrix's "
+                                  "skeleton slots, where no video encoder attaches its layers",
     "OpenCVPersonSegmenter.work_width": "its tiny() for the conformance kit and SAM 2's prompt "
                                         "in tests (96 px); real footage keeps 480",
 }
