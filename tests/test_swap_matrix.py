@@ -242,19 +242,24 @@ def run_pevl(slot: str, comp: str, variant: str) -> None:
     imgs, kp = first_batch(args[0]), kwargs.get("video_keypoint")
     kp = first_batch(kp) if kp is not None else None
     pose = first_batch(example_x(pose_enc))
+    pose_cfgs = [pose_cfg]
     if slot == "pose_source":
         pose = pose_tensor_from_source(comp)
-        pose_cfg = dict(type="PoseTransformerEncoder", num_joints=pose.shape[3],
-                        num_persons=pose.shape[1], in_channels=3, dim=16, depth=1, num_heads=2,
-                        max_frames=pose.shape[2])
+        layout = dict(num_joints=pose.shape[3], num_persons=pose.shape[1], in_channels=3,
+                      max_frames=pose.shape[2])
+        # the poses feed both pose encoders: the separate one and the paper's, which shares
+        # the video encoder's CLIP layers
+        pose_cfgs = [dict(type="PoseTransformerEncoder", dim=16, depth=1, num_heads=2, **layout),
+                     dict(type="SharedCLIPPoseEncoder", **layout)]
         if kp is not None:  # one pose source gives both: its joints, in pixels, guide P2V
             kp = video_keypoints_from_pose(pose, imgs)
-    torch.manual_seed(0)
-    model = PeVLRecognizer(video_encoder=video_cfg, pose_encoder=pose_cfg, text_encoder=text,
-                           class_names=PEVL_CLASSES, use_p2v=kp is not None)
-    batch = dict(imgs=imgs, pose=pose, video_keypoint=kp, label=torch.tensor([0, 1]))
-    train_step(model, batch)
-    predict(model, batch, 2, 2)
+    for pose_cfg in pose_cfgs:
+        torch.manual_seed(0)
+        model = PeVLRecognizer(video_encoder=video_cfg, pose_encoder=pose_cfg, text_encoder=text,
+                               class_names=PEVL_CLASSES, use_p2v=kp is not None)
+        batch = dict(imgs=imgs, pose=pose, video_keypoint=kp, label=torch.tensor([0, 1]))
+        train_step(model, batch)
+        predict(model, batch, 2, 2)
 
 
 def video_keypoints_from_pose(pose: Any, imgs: Any) -> Any:
