@@ -113,3 +113,13 @@ def test_missing_real_data_points_to_the_mini_config(tmp_path):
     ds = dict(cfg.train_dataloader.dataset, ann_file=str(tmp_path / "missing.pkl"))
     with pytest.raises(DataError, match="pevl_synthetic_mini.py"):
         DATASETS.build(ds)
+
+
+@pytest.mark.parametrize("name", PAPER)
+def test_paper_configs_carry_the_papers_pose_side(name):
+    """S_FW on frame-level pose features, P2V weights from the pose encoder's last layer."""
+    from mmengine.config import Config
+
+    model = Config.fromfile(str(ROOT / "configs" / name)).model
+    assert (model.fw_source, model.p2v_weights) == ("pose", "pose_encoder")
+    assert model.pose_encoder.type == "SharedCLIPPoseEncoder"

@@ -42,7 +42,13 @@ model = dict(
     class_names=class_names,
     prompt='{label}, a video of {coarse} action',
     prompt_fallback='{label}',
-    use_ucmr=True, use_p2v=True, use_v2p=True, use_refinement=True,
+    use_ucmr=True, use_p2v=True, use_v2p=True, use_refinement=True, v2p_heads=4,
+    # S_FW contrasts the words with frame-level *pose* features ('video': the video encoder's
+    # per-frame class tokens instead)
+    fw_source='pose',
+    # P2V's joint weights come from the pose encoder's last layer ('detector': the pose
+    # detector's confidences, for a pose encoder whose joints do not match the video keypoints)
+    p2v_weights='pose_encoder',
     similarities=('vs', 'ps', 'fw'),
     fw_temperature=0.01,
     guided_loss=True,
