@@ -68,6 +68,8 @@ class CausalLM(LanguageHead):
                             "(LLM-AR's token_mode='vocab')",
         "token_string": "renders added-token indices as prompt text (LLM-AR's token_mode='vocab')",
         "truncate_layers": "keeps only the first n decoder blocks (the mini configs' llm_layers)",
+        "inject_soft_tokens_at": "feeds soft tokens into an intermediate decoder block instead of "
+                                 "the input embeddings (LLM-AR's inject_layer)",
         "save_adapter": "exports what was trained in a standard format (default: the trainable "
                         "parameters as trainable.safetensors)",
     }
@@ -112,6 +114,15 @@ class CausalLM(LanguageHead):
     def truncate_layers(self, num_layers: int) -> None:
         """Keep the first ``num_layers`` decoder blocks (in place)."""
         raise missing_capability(self, "truncate_layers")
+
+    @capability
+    def inject_soft_tokens_at(self, layer: Any, names: Optional[Sequence[str]] = None) -> Optional[int]:
+        """From now on, soft tokens ``names`` (``None``: all) enter at the input of decoder
+        block ``layer`` (``1..N-1``, ``'middle'`` = ``N // 2``; ``0``/``None``: the input
+        embeddings) in ``forward``, ``generate`` and ``score_classes``; their input-embedding
+        positions hold a placeholder. Returns the block index (``None``: input embeddings);
+        a block that does not exist is a ``ConfigError``."""
+        raise missing_capability(self, "inject_soft_tokens_at")
 
     @capability
     def save_adapter(self, directory: str) -> Any:
@@ -179,6 +190,36 @@ class CausalLM(LanguageHead):
                 assert torch.isfinite(s.float()).all(), "non-finite scores with added tokens"
                 return f"{k} tokens, e.g. {text[0]!r}"
             checks["add_vocab_tokens+token_string"] = vocab
+        if self.supports("inject_soft_tokens_at"):
+            def inject() -> str:
+                from hhir_core.errors import ConfigError
+
+                _, kw = self.example_inputs()
+                self.inject_soft_tokens_at(None)
+                base = self.score_classes(prompts, soft, names)
+                k = self.inject_soft_tokens_at("middle")
+                try:
+                    if k is None:
+                        return "one decoder block: 'middle' is the input embeddings"
+                    loss = self.forward(**kw)["loss"]
+                    assert loss.dim() == 0 and torch.isfinite(loss), f"loss {loss}"
+                    s = self.score_classes(prompts, soft, names)
+                    assert tuple(s.shape) == tuple(base.shape) and torch.isfinite(s.float()).all(), \
+                        f"score_classes {tuple(s.shape)} with injection"
+                    assert not torch.allclose(s.float(), base.float()), \
+                        "injecting at a middle block left the class scores unchanged"
+                    texts = self.generate(prompts, soft, max_new_tokens=2)
+                    assert len(texts) == len(prompts), "generate with injection"
+                    try:
+                        self.inject_soft_tokens_at(10 ** 6)
+                    except ConfigError:
+                        pass
+                    else:
+                        raise AssertionError("a block index beyond the LLM raised no ConfigError")
+                finally:
+                    self.inject_soft_tokens_at(None)
+                return f"block {k}: loss, scores, generation"
+            checks["inject_soft_tokens_at"] = inject
         return checks
 
 

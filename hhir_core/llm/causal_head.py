@@ -8,10 +8,11 @@ in :mod:`.scoring`, loading in :mod:`.loading`, LoRA in :mod:`.lora`.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
@@ -24,6 +25,7 @@ from .lora import apply_lora
 from .prompting import (
     IGNORE_INDEX,
     Conversation,
+    LLMBatch,
     PromptBuilder,
     PromptLike,
     SoftTokens,
@@ -85,6 +87,10 @@ class CausalLMHead(nn.Module, CausalLM):
         self.new_token_names: List[str] = []
         self.new_token_embeds: Optional[nn.Parameter] = None
         self.prompts = PromptBuilder(tokenizer, self.embed_ids, self._embed_dim)
+        #: decoder block whose input receives the soft tokens (``None``: the input embeddings)
+        self.inject_layer: Optional[int] = None
+        #: soft-token names injected there (``None``: all)
+        self.inject_names: Optional[Tuple[str, ...]] = None
         if new_tokens:
             names = [new_token_format.format(i) for i in range(int(new_tokens))]
             self.add_vocab_tokens(names, None)
@@ -175,25 +181,119 @@ class CausalLMHead(nn.Module, CausalLM):
         self.prompts._cache.clear()
         return ids
 
+    def _decoder(self, what: str) -> Tuple[nn.Module, nn.ModuleList]:
+        """``(decoder, decoder.layers)`` of the (possibly PEFT-wrapped) LLM."""
+        llm = self.llm
+        base = llm.get_base_model() if hasattr(llm, "get_base_model") else llm
+        decoder = getattr(base, "model", None)
+        layers = getattr(decoder, "layers", None)
+        if not isinstance(layers, nn.ModuleList):
+            raise ConfigError(f"{what}: this LLM has no `model.layers` block list")
+        return decoder, layers
+
     def truncate_layers(self, num_layers: int) -> None:
         """Keep the first ``num_layers`` transformer blocks of the LLM (in place).
 
         A "model size" change for CPUs (the mini configs' ``llm_layers``); the
         paper-faithful configs never use it.
         """
-        llm = self.llm
-        base = llm.get_base_model() if hasattr(llm, "get_base_model") else llm
-        decoder = getattr(base, "model", None)
-        layers = getattr(decoder, "layers", None)
-        if not isinstance(layers, nn.ModuleList):
-            raise ConfigError("llm_layers: this LLM has no `model.layers` block list to truncate")
+        decoder, layers = self._decoder("llm_layers")
+        base = self.llm.get_base_model() if hasattr(self.llm, "get_base_model") else self.llm
         if not 1 <= num_layers <= len(layers):
             raise ConfigError(f"llm_layers={num_layers}: the LLM has {len(layers)} layers")
+        if self.inject_layer is not None and self.inject_layer >= num_layers:
+            raise ConfigError(f"llm_layers={num_layers}: soft tokens are injected at block "
+                              f"{self.inject_layer}, which truncation would remove")
         decoder.layers = nn.ModuleList(list(layers)[:num_layers])
         cfg = base.config
         cfg.num_hidden_layers = num_layers
         if getattr(cfg, "layer_types", None):
             cfg.layer_types = list(cfg.layer_types)[:num_layers]
+
+    # ------------------------------------------------------ mid-layer soft tokens
+    def inject_soft_tokens_at(self, layer: Union[None, int, str],
+                              names: Optional[Sequence[str]] = None) -> Optional[int]:
+        """Feed soft tokens into the input of decoder block ``layer`` instead of the input embeddings.
+
+        ``layer``: ``k`` in ``1..N-1`` (``N`` decoder blocks), ``'middle'`` (``N // 2``),
+        or ``0``/``None`` for the input embeddings (the default). ``names``: the
+        soft-token entries this applies to (``None``: all). Returns the block index
+        (``None`` for the input embeddings).
+
+        Replace, not add: at block ``k``'s input the hidden states at the soft-token
+        positions are *set* to the soft tokens, so from block ``k`` on the LLM sees
+        the features exactly as they are (the mid-layer counterpart of splicing them
+        into the input embeddings, which also replaces what stands there). Adding
+        them would mix in what blocks ``0..k-1`` computed at those positions from a
+        placeholder that carries no sample information, and would make the
+        features' effect depend on the residual stream's scale at block ``k``.
+        Below block ``k`` those positions hold a zero embedding (a placeholder with
+        no token identity), so blocks ``0..k-1`` compute exactly what they compute
+        for the prompt with zero vectors spliced in. Training loss, ``generate``
+        (on the prompt pass; the KV cache holds the rest) and ``score_classes``
+        all honour it.
+        """
+        _, layers = self._decoder("inject layer")
+        n = len(layers)
+        if layer == "middle":
+            layer = n // 2
+        if layer is not None and (isinstance(layer, bool) or not isinstance(layer, int)
+                                  or not 0 <= layer < n):
+            raise ConfigError(f"decoder block {layer!r} does not exist: the LLM has {n} blocks; "
+                              f"use 1..{n - 1}, 'middle' (= {n // 2}) or 0/None for the input "
+                              "embeddings")
+        self.inject_layer = layer or None
+        self.inject_names = None if names is None else tuple(names)
+        return self.inject_layer
+
+    def _injection_plan(self, batch: LLMBatch) -> Tuple[LLMBatch, Optional[Tuple[torch.Tensor, torch.Tensor]]]:
+        """``batch`` with zero embeddings at the injected soft-token positions, and ``(mask, values)``."""
+        if self.inject_layer is None or not batch.soft_positions:
+            return batch, None
+        names = [n for n in batch.soft_positions
+                 if self.inject_names is None or n in self.inject_names]
+        if not names:
+            return batch, None
+        mask = torch.stack([batch.soft_positions[n] for n in names]).any(0)  # [B, T]
+        values = batch.inputs_embeds
+        placeholder = values.masked_fill(mask[..., None], 0.0)
+        return LLMBatch(placeholder, batch.attention_mask, batch.position_ids, batch.labels,
+                        batch.lengths, batch.soft_positions), (mask, values)
+
+    @contextlib.contextmanager
+    def _injecting(self, plan: Optional[Tuple[torch.Tensor, torch.Tensor]]) -> Iterator[None]:
+        """Within: the next call of block ``inject_layer`` gets ``values`` at ``mask``'s positions.
+
+        One call only: that is the full-sequence pass (loss) or the prompt pass
+        (generation, scoring); later passes over new tokens read the prompt's KV cache.
+        """
+        if plan is None:
+            yield
+            return
+        mask, values = plan
+        _, layers = self._decoder("inject layer")
+        fired = [False]
+
+        def hook(module: nn.Module, args: tuple, kwargs: dict):
+            if fired[0]:
+                return None
+            fired[0] = True
+            h = args[0] if args else kwargs["hidden_states"]
+            if tuple(h.shape[:2]) != tuple(mask.shape):
+                raise HHIRError(f"soft-token injection at block {self.inject_layer}: hidden states "
+                                f"{tuple(h.shape)} do not match the prompt batch {tuple(mask.shape)}")
+            h = torch.where(mask[..., None], values.to(h.dtype), h)
+            if args:
+                return (h,) + tuple(args[1:]), kwargs
+            return args, {**kwargs, "hidden_states": h}
+
+        handle = layers[self.inject_layer].register_forward_pre_hook(hook, with_kwargs=True)
+        try:
+            yield
+        finally:
+            handle.remove()
+        if not fired[0]:
+            raise HHIRError(f"soft-token injection: decoder block {self.inject_layer} never ran")
 
     def token_string(self, ids: torch.Tensor) -> List[str]:
         """Render ``[B, L]`` added-token indices (0..K-1) as prompt text, e.g. ``"<act_3><act_17>"``."""
@@ -204,15 +304,18 @@ class CausalLMHead(nn.Module, CausalLM):
         batch = self.prompts.build(samples, soft_tokens, padding_side="right", device=self.device)
         if bool((batch.labels >= self.base_vocab).any()):
             raise HHIRError("answers may not contain added vocabulary tokens (they are input-only)")
+        batch, plan = self._injection_plan(batch)
         kw = dict(inputs_embeds=batch.inputs_embeds, attention_mask=batch.attention_mask,
                   position_ids=batch.position_ids, use_cache=False)
         split = decoder_and_head(self.llm)
         if split is None:
-            return {"loss": self.llm(**kw, labels=batch.labels).loss}
+            with self._injecting(plan):
+                return {"loss": self.llm(**kw, labels=batch.labels).loss}
         # the output layer only where a label is predicted (token t+1 at position t): the
         # same mean cross-entropy as ``labels=``, without the ``[B, T, vocab]`` logits
         decoder, head = split
-        hidden = decoder(**kw).last_hidden_state[:, :-1]
+        with self._injecting(plan):
+            hidden = decoder(**kw).last_hidden_state[:, :-1]
         targets = batch.labels[:, 1:]
         scored = targets != IGNORE_INDEX
         logits = head(hidden[scored]).float()
@@ -251,12 +354,13 @@ class CausalLMHead(nn.Module, CausalLM):
         left padding; explicit position ids and a KV cache keep it exact and
         identical to :meth:`score_classes`.
         """
-        batch = self._prompt_batch(prompts, soft_tokens)
+        batch, plan = self._injection_plan(self._prompt_batch(prompts, soft_tokens))
         B = batch.inputs_embeds.shape[0]
         eos = self.tokenizer.eos_token_id
         mask, pos = batch.attention_mask, batch.position_ids[:, -1:]
-        out = self.llm(inputs_embeds=batch.inputs_embeds, attention_mask=mask,
-                       position_ids=batch.position_ids, use_cache=True, logits_to_keep=1)
+        with self._injecting(plan):  # the prompt pass only: new tokens read its KV cache
+            out = self.llm(inputs_embeds=batch.inputs_embeds, attention_mask=mask,
+                           position_ids=batch.position_ids, use_cache=True, logits_to_keep=1)
         done = torch.zeros(B, dtype=torch.bool, device=self.device)
         tokens: List[torch.Tensor] = []
         for _ in range(int(max_new_tokens)):
@@ -301,15 +405,17 @@ class CausalLMHead(nn.Module, CausalLM):
         """
         if method not in ("trie", "exhaustive"):
             raise HHIRError(f"score_classes: method must be 'trie' or 'exhaustive', got {method!r}")
-        batch = self._prompt_batch(prompts, soft_tokens)
+        batch, plan = self._injection_plan(self._prompt_batch(prompts, soft_tokens))
         cands = self.candidate_ids(class_names)
-        if method == "exhaustive":
-            if top_k is not None:
-                raise HHIRError("score_classes: top_k needs method='trie'")
-            return score_candidates(self.llm, batch, cands, self.embed_ids, self.prompts.pad_id,
-                                    chunk_size or self.score_chunk_size, reduction)
-        return score_candidates_trie(self.llm, batch, cands, self.embed_ids, self.prompts.pad_id,
-                                     reduction, top_k=top_k)
+        if method == "exhaustive" and top_k is not None:
+            raise HHIRError("score_classes: top_k needs method='trie'")
+        # both run the prompt first (the injected pass), then the candidates on its KV cache
+        with self._injecting(plan):
+            if method == "exhaustive":
+                return score_candidates(self.llm, batch, cands, self.embed_ids, self.prompts.pad_id,
+                                        chunk_size or self.score_chunk_size, reduction)
+            return score_candidates_trie(self.llm, batch, cands, self.embed_ids,
+                                         self.prompts.pad_id, reduction, top_k=top_k)
 
     # ------------------------------------------------------------------ export
     def trainable_parameter_names(self) -> List[str]:

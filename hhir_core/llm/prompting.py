@@ -68,6 +68,8 @@ class LLMBatch:
     position_ids: torch.Tensor  # [B, T] long
     labels: torch.Tensor  # [B, T] long, IGNORE_INDEX outside trained spans
     lengths: torch.Tensor  # [B] number of real tokens
+    #: per soft-token name, ``[B, T]`` bool: the positions its embeddings fill
+    soft_positions: Optional[Dict[str, torch.Tensor]] = None
 
 
 # ------------------------------------------------------------------- rendering
@@ -218,6 +220,7 @@ class PromptBuilder:
         rows = _soft_rows(soft_tokens, len(samples))
         names = list(rows)
         seqs: List[Tuple[torch.Tensor, torch.Tensor]] = []
+        slot_rows: List[torch.Tensor] = []  # per sample: index into names per position, -1 = text
         for b, pieces in enumerate(samples):
             # 1) resolve to (ids | soft) chunks
             chunks: List[Tuple[str, Any, bool]] = []
@@ -244,13 +247,14 @@ class PromptBuilder:
             text_emb = self.embed_ids(id_tensor) if all_ids else None
             if dtype is None and text_emb is not None:
                 dtype = text_emb.dtype
-            embs, labels, off = [], [], 0
+            embs, labels, slots, off = [], [], [], 0
             for kind, v, train in chunks:
                 if kind == "ids":
                     n = len(v)
                     if n == 0:
                         continue
                     embs.append(text_emb[off:off + n])
+                    slots.append(torch.full((n,), -1, dtype=torch.long, device=device))
                     labels.append(id_tensor[off:off + n] if train
                                   else torch.full((n,), IGNORE_INDEX, dtype=torch.long, device=device))
                     off += n
@@ -261,11 +265,20 @@ class PromptBuilder:
                                           f"width {self.embed_dim}")
                     embs.append(t.to(device=device, dtype=dtype) if dtype is not None else t.to(device))
                     labels.append(torch.full((t.shape[0],), IGNORE_INDEX, dtype=torch.long, device=device))
+                    slots.append(torch.full((t.shape[0],), names.index(v), dtype=torch.long,
+                                            device=device))
             if not embs:
                 raise PromptError(f"sample {b} is empty")
             seqs.append((torch.cat(embs, 0), torch.cat(labels, 0)))
-        return pad_sequences(seqs, self.embed_ids(torch.tensor([self.pad_id], device=device))[0],
-                             padding_side)
+            slot_rows.append(torch.cat(slots, 0))
+        batch = pad_sequences(seqs, self.embed_ids(torch.tensor([self.pad_id], device=device))[0],
+                              padding_side)
+        pad = [torch.full((batch.inputs_embeds.shape[1] - len(s),), -1, dtype=torch.long,
+                          device=s.device) for s in slot_rows]
+        slot = torch.stack([torch.cat([s, p]) if padding_side == "right" else torch.cat([p, s])
+                            for s, p in zip(slot_rows, pad)])
+        batch.soft_positions = {name: slot == i for i, name in enumerate(names)}
+        return batch
 
 
 def pad_sequences(seqs: Sequence[Tuple[torch.Tensor, torch.Tensor]], pad_embed: torch.Tensor,

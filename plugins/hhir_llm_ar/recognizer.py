@@ -150,6 +150,13 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
         max_new_tokens: generation length in ``'generate'`` mode.
         llm_layers: keep only the first ``llm_layers`` decoder blocks (CPU budget of
             the mini configs; ``None`` = the whole LLM).
+        inject_layer: where the action sentence enters the LLM: ``None``/``0`` = its
+            input embeddings (spliced at ``<tokens>``), ``k`` = the input of decoder
+            block ``k`` (its hidden states at the sentence positions are replaced by the
+            sentence; below ``k`` those positions hold a zero placeholder), ``'middle'`` =
+            block ``N // 2`` of the ``N`` blocks left after ``llm_layers``. Used by the
+            no-discretisation ablation (continuous features into intermediate layers);
+            needs ``token_mode='embeds'``.
     """
 
     #: the swappable sub-components (``hhir components --slots``)
@@ -159,7 +166,8 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
                    "init_codebook_from: codebook_init='llm'",
                    "code_vectors: token_mode='vocab' (else the embeds are spliced)")),
         Slot("model.llm", "language_head", "CausalLM",
-             uses=("truncate_layers: llm_layers", "add_vocab_tokens: token_mode='vocab'",
+             uses=("truncate_layers: llm_layers", "inject_soft_tokens_at: inject_layer",
+                   "add_vocab_tokens: token_mode='vocab'",
                    "token_string: token_mode='vocab'", "save_adapter: LoRAExportHook")),
     )
 
@@ -171,7 +179,7 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
                  token_mode: str = "embeds", vocab_init: str = "codes",
                  codebook_init: str = "random",
                  mmd_samples: int = 1024, max_new_tokens: int = 16, seed: int = 0,
-                 llm_layers: Optional[int] = None,
+                 llm_layers: Optional[int] = None, inject_layer: Union[None, int, str] = None,
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         for key, value, valid in (("train_stage", train_stage, STAGES),
@@ -210,6 +218,18 @@ class LLMARRecognizer(InferenceRecognizer, BaseModel):
         if llm_layers is not None:
             require(self.head, "truncate_layers", "model.llm (model.llm_layers)")
             self.head.truncate_layers(int(llm_layers))
+        #: decoder block the action sentence enters at (``None``: the input embeddings)
+        self.inject_layer: Optional[int] = None
+        if inject_layer not in (None, 0):
+            if token_mode != "embeds":
+                raise ConfigError(f"model.inject_layer={inject_layer!r} needs "
+                                  "model.token_mode='embeds' (with 'vocab' the action sentence "
+                                  "is prompt text, not embeddings to inject)")
+            require(self.head, "inject_soft_tokens_at", "model.llm (model.inject_layer)")
+            try:
+                self.inject_layer = self.head.inject_soft_tokens_at(inject_layer, names=("tokens",))
+            except ConfigError as exc:
+                raise ConfigError(f"model.inject_layer={inject_layer!r}: {exc}") from None
         self.tokenizer = self._build_tokenizer(tokenizer)
         if token_mode == "vocab":  # one input-only vocabulary token per code
             require(self.head, "add_vocab_tokens", "model.llm (model.token_mode='vocab')")
