@@ -261,3 +261,23 @@ def test_unseen_protocol_three_random_classes_five_runs():
     assert len(cfg.model.classes) == 117 and not set(cfg.model.classes) & set(cfg.model.eval_classes)
     assert cfg.val_dataloader.dataset.classes == cfg.model.eval_classes
     assert cfg.metadata.reported.top1 == 62.4
+
+
+def test_no_discretisation_under_the_mini_injects_into_smollm2_block_4():
+    """tools/ablate.py's mini run of the ablation: SmolLM2 cut to 8 blocks, latents into block 4."""
+    from hhir_core.llm import loading
+    from hhir_core.registry import MODELS
+
+    entry = loading._cache_dir_for(loading.smollm2_gguf_path(), "dequant")
+    if not (entry / ".complete").is_file():
+        pytest.skip("SmolLM2 not de-quantised yet on this machine (any _mini config does it)")
+    cfg = _load(CFG / "ablations" / "llm_ar" / "no_discretisation.py")
+    cfg.merge_from_dict(_mini_overrides())
+    assert cfg.model.inject_layer == "middle" and cfg.model.llm_layers == 8
+    model = MODELS.build(cfg.model).eval()
+    assert model.inject_layer == 4 and model.token_mode == "embeds"
+    x = torch.randn(2, 2, 32, 25, 3)
+    loss = model(x, torch.tensor([0, 5]), mode="loss")["loss_lm"]
+    assert torch.isfinite(loss)
+    pred = model(x, torch.tensor([0, 5]), mode="predict")
+    assert pred[0]["pred_scores"].shape == (22,)
