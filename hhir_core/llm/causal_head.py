@@ -37,6 +37,8 @@ from .prompting import (
 from .scoring import decoder_and_head, score_candidates, score_candidates_trie
 
 NEW_TOKENS_FILE = "new_tokens.safetensors"
+#: class-name candidates per forward pass in :meth:`CausalLMHead.score_classes`
+SCORE_CHUNK_SIZE = 32
 
 
 class CausalLMHead(nn.Module, CausalLM):
@@ -51,18 +53,11 @@ class CausalLMHead(nn.Module, CausalLM):
         full_finetune: train every LLM weight (the paper's ablation); exclusive
             with ``lora``. ``freeze=False`` without LoRA means the same.
         dtype: LLM weight dtype.
-        new_tokens: add this many vocabulary tokens named
-            ``new_token_format.format(i)`` (LLM-AR's option); initialise them
-            with :meth:`add_vocab_tokens` (default: the mean word embedding).
-        train_new_tokens: whether added tokens' embeddings are trainable.
-        score_chunk_size: candidates per forward pass in :meth:`score_classes`.
         gradient_checkpointing: trade compute for memory on large LLMs.
     """
 
     def __init__(self, model: ModelSpec = "smollm2", lora: Optional[Mapping[str, Any]] = None,
                  freeze: bool = True, full_finetune: bool = False, dtype: Any = "float32",
-                 new_tokens: int = 0, new_token_format: str = "<act_{}>",
-                 train_new_tokens: bool = True, score_chunk_size: int = 32,
                  gradient_checkpointing: bool = False) -> None:
         super().__init__()
         if full_finetune and lora:
@@ -81,9 +76,6 @@ class CausalLMHead(nn.Module, CausalLM):
         self.llm = apply_lora(llm, lora) if lora else llm
         self.base_vocab = int(self._word_embeddings().weight.shape[0])
         self._embed_dim = int(self._word_embeddings().weight.shape[1])
-        self.score_chunk_size = int(score_chunk_size)
-        self.new_token_format = new_token_format
-        self.train_new_tokens = bool(train_new_tokens)
         self.new_token_names: List[str] = []
         self.new_token_embeds: Optional[nn.Parameter] = None
         self.prompts = PromptBuilder(tokenizer, self.embed_ids, self._embed_dim)
@@ -91,9 +83,6 @@ class CausalLMHead(nn.Module, CausalLM):
         self.inject_layer: Optional[int] = None
         #: soft-token names injected there (``None``: all)
         self.inject_names: Optional[Tuple[str, ...]] = None
-        if new_tokens:
-            names = [new_token_format.format(i) for i in range(int(new_tokens))]
-            self.add_vocab_tokens(names, None)
         #: state-dict prefixes of frozen weights (checkpoint hooks skip them)
         self.frozen_state_prefixes = [] if self.full_finetune else ["llm."]
 
@@ -169,7 +158,7 @@ class CausalLMHead(nn.Module, CausalLM):
             rows = mean.expand(len(new), -1).clone()
             old = self.new_token_embeds.data if self.new_token_embeds is not None else rows[:0]
             self.new_token_embeds = nn.Parameter(torch.cat([old.to(rows), rows], 0).to(self.device),
-                                                 requires_grad=self.train_new_tokens)
+                                                 requires_grad=True)
         ids = [self.base_vocab + self.new_token_names.index(n) for n in names]
         if init_embeds is not None:
             init = torch.as_tensor(init_embeds)
@@ -413,7 +402,7 @@ class CausalLMHead(nn.Module, CausalLM):
         with self._injecting(plan):
             if method == "exhaustive":
                 return score_candidates(self.llm, batch, cands, self.embed_ids, self.prompts.pad_id,
-                                        chunk_size or self.score_chunk_size, reduction)
+                                        chunk_size or SCORE_CHUNK_SIZE, reduction)
             return score_candidates_trie(self.llm, batch, cands, self.embed_ids,
                                          self.prompts.pad_id, reduction, top_k=top_k)
 

@@ -156,7 +156,8 @@ def test_save_adapter_loads_with_peft_alone(head, tmp_path):
 
 def test_new_vocab_tokens():
     h = CausalLMHead(model=dict(tiny=True, hidden_size=32, num_layers=1, num_heads=2),
-                     lora=dict(r=2, dropout=0.0), new_tokens=4)
+                     lora=dict(r=2, dropout=0.0))
+    h.add_vocab_tokens([h.new_token_format.format(i) for i in range(4)], None)
     assert h.new_token_names == ["<act_0>", "<act_1>", "<act_2>", "<act_3>"]
     init = torch.randn(4, h.embed_dim)
     ids = h.add_vocab_tokens(h.new_token_names, init)

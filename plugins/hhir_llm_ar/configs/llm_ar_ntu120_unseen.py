@@ -16,6 +16,8 @@ unseen_classes = unseen_runs[unseen_run]
 seen_classes = [c for c in range(120) if c not in unseen_classes]
 
 model = dict(classes=seen_classes, eval_classes=unseen_classes, candidate_in_prompt=True,
+             candidate_prompt='Given a sequence of action tokens <tokens>, please predict the '
+                              'corresponding action from [{candidates}].',
              train_list_size=len(unseen_classes))
 train_dataloader = dict(dataset=dict(classes=seen_classes))
 val_dataloader = dict(dataset=dict(classes=unseen_classes))
