@@ -152,9 +152,9 @@ ORDERINGS = """## The papers' orderings, in miniature
 
 | paper's ordering | mini runs (synthetic xsub val) | holds? | why / measurement |
 |---|---|---|---|
-| LLM-AR ≥ ST-GCN (same split) | LLM-AR mini top-1 70.5 (six runs, 66.6-76.7) vs ST-GCN mini 74.0 (seed 0) | no, on average | the mini LLM-AR keeps 8 of SmolLM2's 30 blocks and trains stage 2 for 340 steps; its stage-2 seed spread (~4 points, 67.4 / 70.2 / 67.9 / 66.6 at seeds 0-3) covers the gap; the best runs (74.5, 76.7) beat ST-GCN ([docs/llm_ar.md](llm_ar.md)) |
-| SKI-VLM (with SCD) ≥ ViFi-CLIP (without) | 75.2 vs 80.2 unseen top-1 (one run each) | no | the synthetic SkeletonCLIP teacher is weak (40.8 % zero-shot from skeletons), so distilling towards it pulls the student down; the paper's online MSE with alpha 10 gave 67.5 ([docs/ski.md](ski.md)) |
-| PeVL with UCMR ≥ without | 63.1 vs 57.0 top-1 (one run each) | yes | measured before S_FW used pose features and P2V took its joint weights from the pose encoder; not re-measured since |
+| LLM-AR ≥ ST-GCN (same split) | LLM-AR mini top-1 70.5 (six runs, 66.6-76.7) vs ST-GCN mini 81.0 (three seeds, 77.2-83.2) | no | the mini LLM-AR keeps 8 of SmolLM2's 30 blocks and trains stage 2 for 340 steps; even its best run (76.7) is below ST-GCN's worst seed (77.2) ([docs/llm_ar.md](llm_ar.md)) |
+| SKI-VLM (with SCD) ≥ ViFi-CLIP (without) | 76.4 vs 79.7 unseen top-1 (three seeds each: 75.8 / 76.9 / 76.6 vs 82.9 / 75.5 / 80.7) | no, on average | paired by seed, distillation wins once (+1.4) and loses twice (−7.1, −4.1); the synthetic SkeletonCLIP teacher is weak (40.8 % zero-shot from skeletons), so distilling towards it does not add knowledge; it does narrow the seed spread (1.1 vs 7.4 points) ([docs/ski.md](ski.md)) |
+| PeVL with UCMR ≥ without | 63.2 vs 61.6 top-1 (five seeds each: 59.8 / 64.6 / 69.0 / 63.7 / 58.9 vs 65.5 / 63.1 / 58.1 / 61.1 / 60.1) | on average only, within the noise | paired by seed the gain is +1.6 points on average but ranges from −5.7 to +10.9; with 271 validation clips and a random-init tiny CLIP the mini cannot separate the two ([docs/pevl.md](pevl.md)) |
 | OV-HHIR branches ≥ text-only | cosine 0.301 vs 0.098 (40 iterations, seed 0); 0.491 vs 0.098 at 200 iterations | yes | the classifier-based macro-F1 stays at chance: the describer writes one string for every clip ([docs/ov_hhir.md](ov_hhir.md)) |
 """
 
