@@ -121,12 +121,15 @@ _NOISE_FILTER = _DropKnownNoise()
 
 
 def silence_known_warnings() -> None:
-    """Ignore mmcv-lite's missing-ops warning (no mmengine import: safe for light commands).
+    """Ignore known third-party warnings (no mmengine import: safe for light commands).
 
     mmcv-lite has no compiled ops, so importing ``mmcv.cnn`` warns that
-    ``MultiScaleDeformableAttention`` is missing; no hhir model uses it.
+    ``MultiScaleDeformableAttention`` is missing; no hhir model uses it. peft reads
+    transformers' deprecated ``is_gradient_checkpointing`` when it wraps a model with LoRA.
     """
     warnings.filterwarnings("ignore", message=".*MultiScaleDeformableAttention.*")
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*deprecated.*",
+                            category=FutureWarning)
 
 
 def silence_known_noise(logger: Any = None) -> None:

@@ -71,3 +71,24 @@ def test_cli_hides_mmcv_lite_ops_warning():
     assert "configs/stgcn_ntu120.py" in out.stdout + out.stderr
     assert "MultiScaleDeformableAttention" not in out.stdout + out.stderr
     assert "/../" not in out.stdout + out.stderr  # paths are shown normalised
+
+
+def test_lora_wrap_deprecation_is_silenced():
+    """peft reads transformers' deprecated ``is_gradient_checkpointing`` on every LoRA wrap;
+    the FutureWarning asks nothing of the user and is filtered at the source."""
+    import warnings
+
+    from hhir_core.compat import silence_known_warnings
+    from hhir_core.llm.causal_head import CausalLMHead
+
+    tiny = dict(tiny=True, hidden_size=32, num_layers=1, num_heads=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        CausalLMHead(model=tiny, lora=dict(r=2, dropout=0.0))
+    if not any("is_gradient_checkpointing" in str(w.message) for w in caught):
+        pytest.skip("this peft/transformers pair does not emit the deprecation")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        silence_known_warnings()
+        CausalLMHead(model=tiny, lora=dict(r=2, dropout=0.0))
+    assert not [w for w in caught if "is_gradient_checkpointing" in str(w.message)]
