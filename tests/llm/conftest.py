@@ -9,7 +9,11 @@ def head():
     """Tiny LLaMA + LoRA on the SmolLM2 tokenizer, LoRA B perturbed so LoRA matters."""
     from hhir_core.llm import CausalLMHead
 
-    h = CausalLMHead.tiny()
+    return perturb_lora(CausalLMHead.tiny())
+
+
+def perturb_lora(h):
+    """LoRA B starts at zero; seeded noise makes the adapter change the output (eval mode)."""
     g = torch.Generator().manual_seed(1)
     with torch.no_grad():
         for n, p in h.named_parameters():

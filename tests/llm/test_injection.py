@@ -11,7 +11,7 @@ from hhir_core.errors import ConfigError
 from hhir_core.llm import CausalLMHead
 from hhir_core.llm.prompting import IGNORE_INDEX, Piece, plain_pieces, prompt_pieces
 
-from .conftest import PROMPT
+from .conftest import PROMPT, perturb_lora
 
 K = 2  # inject at the input of block 2 of 4
 NAMES = ["hand waving", "punching", "kicking other person", "hugging", "a"]
@@ -19,14 +19,9 @@ PROMPTS = [PROMPT, "Tokens <tokens>?"]
 
 
 def _head(layers=4, **kw):
-    h = CausalLMHead(model=dict(tiny=True, hidden_size=64, num_layers=layers, num_heads=4),
-                     lora=dict(r=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"]), **kw)
-    g = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for n, p in h.named_parameters():
-            if "lora_B" in n:
-                p.copy_(torch.randn(p.shape, generator=g) * 0.05)
-    return h.eval()
+    return perturb_lora(CausalLMHead(
+        model=dict(tiny=True, hidden_size=64, num_layers=layers, num_heads=4),
+        lora=dict(r=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"]), **kw))
 
 
 @pytest.fixture(scope="module")
