@@ -101,6 +101,11 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        bad_held_out = [int(c) for c in held_out if not 0 <= int(c) < len(class_names)]
+        if bad_held_out:  # checked before the LLM loads: the open-vocabulary test needs their names
+            raise ConfigError(f"model.held_out labels {bad_held_out} are not indices into the "
+                              f"{len(class_names)} model.class_names (the held-out classes must be "
+                              "classifier candidates; fill class_names from classes.json)")
         self.head = expect_contract(build("language_head", dict(language_head)), CausalLM,
                                     "model.language_head")
         require(self.head, "chat_loss", "model.language_head")
