@@ -4,6 +4,7 @@ Format: a JSON list of records::
 
     {"id": "S001C001P001R001A050",
      "p1": "branches/x_p1.mp4", "p2": "branches/x_p2.mp4", "bg": "branches/x_bg.mp4",
+     "video": "branches/x_video.mp4",                                # optional: the whole clip
      "label": 49, "label_name": "punching/slapping other person",   # optional
      "source": "ntu120",                                             # optional (default: dataset name)
      "conversations": [
@@ -15,7 +16,10 @@ Format: a JSON list of records::
 Branch paths are relative to ``data_root`` (default: the JSON's folder). Human turns
 carry the placeholders ``<p1> <p2> <bg>`` that the model replaces with each branch's
 soft tokens; loss is on gpt turns only. Each branch clip is read with OpenCV and
-``num_frames`` frames are sampled uniformly.
+``num_frames`` frames are sampled uniformly. The optional ``video`` stream is the whole,
+unsegmented clip (the single-branch VideoLLaMA-style analogue configs read it); its
+placeholder ``<video>`` may be absent from the conversation, in which case the recognizer
+puts the video's soft tokens before the first question.
 
 Why validation is strict: a missing placeholder silently trains a model that never
 sees a branch; every malformed record is a :class:`DataError` naming the sample id.
@@ -32,7 +36,10 @@ import numpy as np
 from hhir_core.errors import DataError
 
 HUMAN, GPT = "human", "gpt"
-PLACEHOLDER = re.compile(r"<(p1|p2|bg)>")
+PLACEHOLDER = re.compile(r"<(p1|p2|bg|video)>")
+#: streams a record may give; ``video`` (the whole clip) needs no placeholder in the questions
+STREAMS = ("p1", "p2", "bg", "video")
+OPTIONAL_PLACEHOLDERS = ("video",)
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
 
@@ -67,7 +74,7 @@ def validate_conversation(sample_id: str, turns: Any, branches: Sequence[str], w
         raise DataError(f"{at}: the last turn must be a gpt answer")
     human_text = " ".join(t["value"] for t in out if t["from"] == HUMAN)
     for b in branches:
-        if f"<{b}>" not in human_text:
+        if b not in OPTIONAL_PLACEHOLDERS and f"<{b}>" not in human_text:
             raise DataError(f"{at}: placeholder <{b}> is missing from the human turns "
                             f"(every used branch must appear once, e.g. 'Describe interaction between <p1> and <p2> in <bg>?')")
     return out
@@ -102,7 +109,8 @@ class HHIRChatDataset:
     Args:
         ann_file: HHIRChat JSON; a relative path is taken inside ``data_root`` when that is given.
         data_root: folder the branch paths are relative to (default: the JSON's folder).
-        branches: streams used (``("p1", "p2")`` drops the background branch).
+        branches: streams used (``("p1", "p2")`` drops the background branch; ``("video",)``
+            reads only the whole clip, the record's ``video`` path).
         num_frames: frames sampled uniformly per clip (16 in the paper).
         frame_size: ``(h, w)`` the frames are resized to.
         classes: NTU label ids to keep, remapped to ``0..K-1`` in this order (``None``: all, labels kept).
@@ -110,9 +118,10 @@ class HHIRChatDataset:
         source: name of the source dataset for per-source metrics (a record's ``source`` wins).
         max_samples: keep at most this many samples (evenly spaced; small CPU runs).
 
-    Each item: ``p1``/``p2``/``bg`` float ``[T,3,h,w]``, ``conversation`` (JSON string of the
-    validated turns, so it survives collation), ``reference`` (first gpt answer), ``label``
-    (int, -1 if absent), ``label_name``, ``id``, ``source``.
+    Each item: each used stream (``p1``/``p2``/``bg``/``video``) float ``[T,3,h,w]``,
+    ``conversation`` (JSON string of the validated turns, so it survives collation),
+    ``reference`` (first gpt answer), ``label`` (int, -1 if absent), ``label_name``, ``id``,
+    ``source``.
     """
 
     def __init__(self, ann_file: str, data_root: Optional[str] = None, branches: Sequence[str] = ("p1", "p2", "bg"),
@@ -126,9 +135,9 @@ class HHIRChatDataset:
                             "or run configs/ov_hhir_synthetic_mini.py which generates the synthetic set)")
         self.data_root = Path(data_root) if data_root else self.ann_file.parent
         self.branches = tuple(branches)
-        bad = [b for b in self.branches if b not in ("p1", "p2", "bg")]
+        bad = [b for b in self.branches if b not in STREAMS]
         if bad:
-            raise DataError(f"{self.ann_file}: unknown branches {bad} (use p1, p2, bg)")
+            raise DataError(f"{self.ann_file}: unknown branches {bad} (use {', '.join(STREAMS)})")
         self.num_frames = int(num_frames)
         self.frame_size = tuple(frame_size)
         self.source = source

@@ -29,7 +29,10 @@ from hhir_core.errors import ConfigError
 from hhir_core.interfaces import BranchEncoder, CausalLM, Slot, expect_contract, require
 from hhir_core.registry import build
 
-BRANCH_WORDS = {"p1": "person 1", "p2": "person 2", "bg": "the scene"}
+BRANCH_WORDS = {"p1": "person 1", "p2": "person 2", "bg": "the scene", "video": "the video"}
+#: the branch sets a model may use: the paper's person branches (with or without the
+#: background), or one whole-video branch (the VideoLLaMA-style analogue configs)
+WHOLE_VIDEO = ("video",)
 #: ``classifier`` values: how a description is mapped to a class
 CLASSIFIERS = ("llm", "embedding")
 CLASSIFIER_PROMPT = ("Here is a description of a video of two people: \"{description}\"\n"
@@ -53,7 +56,10 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
         language_head: a ``language_head`` config (``CausalLMHead``; frozen, no LoRA in the paper).
         branch: ``VideoQFormerBranch`` kwargs shared by the branches (``llm_dim`` is set from the LLM).
         branch_overrides: per-branch overrides, e.g. ``dict(bg=dict(frame_encoder=dict(kind='vit')))``.
-        branches: streams used; drop ``'bg'`` to run without the background branch.
+        branches: streams used; drop ``'bg'`` to run without the background branch;
+            ``('video',)`` is one branch over the whole, unsegmented clip (no person branches),
+            whose soft tokens go before the first question when it has no ``<video>``
+            placeholder (the VideoLLaMA-style analogue configs).
         text_only: no branches at all (baseline).
         class_names: candidate class names, index = dataset label (seen + held-out classes).
         held_out: labels never seen in training (open-vocabulary protocol).
@@ -123,8 +129,10 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
                 p.requires_grad_(False)
         self.text_only = bool(text_only)
         self.branch_names = () if self.text_only else tuple(branches)
-        if not self.text_only and not {"p1", "p2"} <= set(self.branch_names):
-            raise ConfigError(f"model.branches must contain 'p1' and 'p2' (got {list(branches)}); "
+        if not self.text_only and self.branch_names != WHOLE_VIDEO and not (
+                {"p1", "p2"} <= set(self.branch_names) <= {"p1", "p2", "bg"}):
+            raise ConfigError(f"model.branches must contain 'p1' and 'p2' (optionally 'bg'), or be "
+                              f"('video',) alone (got {list(branches)}); "
                               "use model.text_only=True for the baseline without branches")
         self.branches = nn.ModuleDict()
         for name in self.branch_names:
@@ -187,7 +195,10 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
         num_frames, size = int(data.get("num_frames", 16)), tuple(data.get("frame_size", (64, 64)))
         idx = np.linspace(0, len(clip.frames) - 1, num_frames).round().astype(int)
         batch: Dict[str, Any] = {}
-        for name, frames in branch_frames(clip, tracks).items():
+        streams = branch_frames(clip, tracks)
+        if "video" in self.branch_names:  # the whole clip, unsegmented
+            streams["video"] = np.asarray(clip.frames)
+        for name, frames in streams.items():
             small = np.stack([cv2.resize(frames[i], (size[1], size[0]), interpolation=cv2.INTER_AREA)
                               for i in idx])
             batch[name] = frames_to_tensor(small)[None]
@@ -214,16 +225,17 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
             [self._drop_unused(c) for c in convs]
 
     def _drop_unused(self, turns: List[Dict[str, str]]) -> List[Dict[str, str]]:
-        """Replace placeholders of branches this model does not use (e.g. ``<bg>``) by words."""
+        """Replace placeholders of branches this model does not use (e.g. ``<bg>``) by words; a
+        whole-video branch without a ``<video>`` placeholder goes before the first question."""
         unused = [k for k in BRANCH_WORDS if k not in self.branch_names]
-        if not unused:
-            return turns
         out = []
         for t in turns:
             v = t["value"]
             for k in unused:
                 v = v.replace(f"<{k}>", BRANCH_WORDS[k])
             out.append({"from": t["from"], "value": v})
+        if "video" in self.branch_names and not any("<video>" in t["value"] for t in out):
+            out[0] = {"from": out[0]["from"], "value": "<video>\n" + out[0]["value"]}
         return out
 
     def candidates(self, source: str, label: int) -> List[int]:

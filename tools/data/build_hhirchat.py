@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Build an HHIRChat dataset (JSON + three branch clips per video) from labelled videos.
+"""Build an HHIRChat dataset (JSON + three branch clips and the whole clip per video) from labelled videos.
 
     python tools/data/build_hhirchat.py VIDEO_DIR --labels labels.csv --out DIR
         [--descriptions descriptions.json | --template "Two people are {label}." ...]
@@ -8,7 +8,8 @@
 labels.csv: one ``<video file name>,<class name>`` per line (a header line ``video,label`` is
 allowed). descriptions.json: ``{"<video stem>": ["description", ...]}`` (the first one is the
 reference); without it, each ``--template`` (with ``{label}``) gives a description, chosen
-per video deterministically. Writes DIR/branches/<stem>_{p1,p2,bg}.mp4,
+per video deterministically. Writes DIR/branches/<stem>_{p1,p2,bg}.mp4 (persons, background),
+DIR/branches/<stem>_video.mp4 (the whole clip, for the single-branch configs),
 DIR/hhirchat_train.json, DIR/hhirchat_val.json (deterministic split by file-name hash) and
 DIR/classes.json (``[{"label": i, "name": ...}]``).
 """
@@ -70,6 +71,8 @@ def main(argv=None) -> int:
 
     cv2.setNumThreads(1)
     try:
+        import numpy as np
+
         from hhir_ov_hhir.branches import branch_frames, read_video, write_clip
 
         rows = read_labels(Path(args.labels))
@@ -100,7 +103,9 @@ def main(argv=None) -> int:
             rec = {"id": stem, "label": names.index(lab), "label_name": lab, "source": args.source,
                    "conversations": [{"from": "human", "value": QUESTION}, {"from": "gpt", "value": description},
                                      {"from": "human", "value": ONE_WORD}, {"from": "gpt", "value": one_word(lab)}]}
-            for b, frames in branch_frames(clip, tracks).items():
+            # the three branch clips, and the whole clip for the single-branch (whole-video) configs
+            streams = dict(branch_frames(clip, tracks), video=np.asarray(clip.frames))
+            for b, frames in streams.items():
                 rel = f"branches/{stem}_{b}.mp4"
                 write_clip(out / rel, frames, clip.fps, args.max_side)
                 rec[b] = rel
