@@ -40,6 +40,10 @@ def test_build_hhirchat_roundtrip(tmp_path):
     ds = HHIRChatDataset(str(out / "hhirchat_train.json"), num_frames=4, frame_size=(32, 32))
     item = ds[1]
     assert item["p1"].shape == (4, 3, 32, 32) and item["label"] == 1
+    # the whole clip too, for the single-branch (whole-video) configs
+    assert recs[1]["video"] == "branches/clip1_video.mp4" and (out / recs[1]["video"]).stat().st_size > 0
+    whole = HHIRChatDataset(str(out / "hhirchat_train.json"), branches=("video",), num_frames=4, frame_size=(32, 32))
+    assert whole[1]["video"].shape == (4, 3, 32, 32) and "p1" not in whole[1]
     assert json.loads((out / "classes.json").read_text())[1]["name"] == "handshaking"
 
 
