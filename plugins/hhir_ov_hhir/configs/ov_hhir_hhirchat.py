@@ -29,7 +29,8 @@ data_root = 'data/hhirchat'
 segmenter = dict(type='Sam2Segmenter', model='facebook/sam2.1-hiera-large',
                  prompt=dict(type='OpenCVPersonSegmenter'), device='cuda', dtype='bfloat16')
 # candidate classes of the description classifier (index = label in the HHIRChat JSON's
-# class list); held_out = classes never seen in training (open-vocabulary protocol)
+# class list); held_out = classes never seen in training (open-vocabulary protocol; none here:
+# configs/ov_hhir_hhirchat_open_vocab.py holds classes out and reports the open-vocabulary macro-F1)
 class_names = []      # fill from your label file (build_hhirchat.py writes classes.json)
 held_out = []
 classes = None        # label ids kept (None: all)
