@@ -133,3 +133,12 @@ def test_nothing_cites_documents_outside_the_repository():
                  if p.is_file() and marker in p.read_text(errors="ignore")]
     assert not offenders, offenders
 
+
+
+def test_core_is_smaller_than_the_plugins():
+    """The core holds what several methods share; the methods (code and configs) live in plugins."""
+    def python_lines(folder: Path) -> int:
+        return sum(len(f.read_text().splitlines()) for f in folder.rglob("*.py"))
+
+    core, plugins = python_lines(ROOT / "hhir_core"), python_lines(ROOT / "plugins")
+    assert core < plugins, f"hhir_core/ has {core} lines of Python, the plugins together {plugins}"
