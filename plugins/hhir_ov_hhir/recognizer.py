@@ -10,10 +10,10 @@ description is returned; a prompt-engineered classifier (a frozen LLM, text only
 the description to one of the candidate classes by scoring every candidate name. The
 candidates of a sample are its source dataset's own classes when ``class_sources`` says
 which those are (the paper's per-dataset Table III), and every class for samples of a
-held-out class (the open-vocabulary test: a new interaction among all known + new classes). ``text_only=True`` removes the branches (the baseline: the same LLM given only
-the words "person 1", "person 2", "the scene"); ``compare_text_only=True`` also
-generates that baseline's description in the same pass, so both are scored on the same
-samples.
+held-out class (the open-vocabulary test: a new interaction among all known + new classes). ``compare_text_only=True`` also
+generates the text-only baseline's description in the same pass (the same frozen LLM given
+only the words "person 1", "person 2", "the scene": with no branches it has nothing to
+train), so both are scored on the same samples.
 """
 from __future__ import annotations
 
@@ -60,12 +60,10 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
             ``('video',)`` is one branch over the whole, unsegmented clip (no person branches),
             whose soft tokens go before the first question when it has no ``<video>``
             placeholder (the VideoLLaMA-style analogue configs).
-        text_only: no branches at all (baseline).
         class_names: candidate class names, index = dataset label (seen + held-out classes).
         held_out: labels never seen in training (open-vocabulary protocol).
         max_new_tokens: generation length of a description.
         classifier_prompt: template with ``{description}`` and ``{classes}``.
-        classifier_reduction: ``'mean'`` (per-token log-prob; no bias toward short names) or ``'sum'``.
         compare_text_only: also produce the text-only baseline's description at prediction time.
         llm_layers: keep only the LLM's first ``n`` decoder blocks (CPU-sized mini runs; ``None`` = all).
         classifier_head: a separate (frozen) ``language_head`` config for the description
@@ -96,9 +94,9 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
 
     def __init__(self, language_head: Mapping[str, Any], branch: Optional[Mapping[str, Any]] = None,
                  branch_overrides: Optional[Mapping[str, Mapping[str, Any]]] = None,
-                 branches: Sequence[str] = ("p1", "p2", "bg"), text_only: bool = False,
+                 branches: Sequence[str] = ("p1", "p2", "bg"),
                  class_names: Sequence[str] = (), held_out: Sequence[int] = (), max_new_tokens: int = 32,
-                 classifier_prompt: str = CLASSIFIER_PROMPT, classifier_reduction: str = "mean",
+                 classifier_prompt: str = CLASSIFIER_PROMPT,
                  compare_text_only: bool = False, llm_layers: Optional[int] = None,
                  classifier_head: Optional[Mapping[str, Any]] = None,
                  class_sources: Optional[Mapping[str, Sequence[int]]] = None,
@@ -127,13 +125,12 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
                 raise ConfigError("model.classifier_head shares the LLM instance of model.language_head")
             for p in self.classifier_head.parameters():
                 p.requires_grad_(False)
-        self.text_only = bool(text_only)
-        self.branch_names = () if self.text_only else tuple(branches)
-        if not self.text_only and self.branch_names != WHOLE_VIDEO and not (
+        self.branch_names = tuple(branches)
+        if self.branch_names != WHOLE_VIDEO and not (
                 {"p1", "p2"} <= set(self.branch_names) <= {"p1", "p2", "bg"}):
             raise ConfigError(f"model.branches must contain 'p1' and 'p2' (optionally 'bg'), or be "
-                              f"('video',) alone (got {list(branches)}); "
-                              "use model.text_only=True for the baseline without branches")
+                              f"('video',) alone (got {list(branches)}); the baseline without branches "
+                              "is model.compare_text_only=True")
         self.branches = nn.ModuleDict()
         for name in self.branch_names:
             cfg = dict(type="VideoQFormerBranch", **dict(branch or {}))
@@ -145,9 +142,6 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
         self.held_out = sorted(int(c) for c in held_out)
         self.max_new_tokens = int(max_new_tokens)
         self.classifier_prompt = classifier_prompt
-        if classifier_reduction not in ("mean", "sum"):
-            raise ConfigError(f"model.classifier_reduction must be 'mean' or 'sum', got {classifier_reduction!r}")
-        self.classifier_reduction = classifier_reduction
         self.compare_text_only = bool(compare_text_only)
         self.frozen_state_prefixes = ["head." + p for p in self.head.frozen_state_prefixes] \
             + ["classifier_head."] + [f"branches.{n}.{p}" for n, enc in self.branches.items()
@@ -221,8 +215,7 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
 
     def _turns(self, conversation: Sequence[str]) -> List[List[Dict[str, str]]]:
         convs = [json.loads(c) if isinstance(c, str) else list(c) for c in conversation]
-        return [text_only_turns(c) for c in convs] if self.text_only else \
-            [self._drop_unused(c) for c in convs]
+        return [self._drop_unused(c) for c in convs]
 
     def _drop_unused(self, turns: List[Dict[str, str]]) -> List[Dict[str, str]]:
         """Replace placeholders of branches this model does not use (e.g. ``<bg>``) by words; a
@@ -266,7 +259,8 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
             names = [self.class_names[c] for c in labels]
             prompts = [self.classifier_prompt.format(description=descriptions[i].replace('"', "'") or "(nothing)",
                                                      classes=", ".join(names)) for i in rows]
-            part = head.score_classes(prompts, None, names, reduction=self.classifier_reduction).float().cpu()
+            # mean per-token log-probability: no bias toward short class names
+            part = head.score_classes(prompts, None, names, reduction="mean").float().cpu()
             scores[torch.tensor(rows)[:, None], torch.tensor(labels)[None, :]] = part
         return scores
 
@@ -301,7 +295,7 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
     def describe(self, batch: Mapping[str, Any], text_only: bool = False) -> List[str]:
         """Generated answer to each conversation's first question."""
         convs = [json.loads(c) if isinstance(c, str) else list(c) for c in batch["conversation"]]
-        if text_only or self.text_only:
+        if text_only:
             return self.head.generate([text_only_turns(c[:1]) for c in convs], None, self.max_new_tokens)
         return self.head.generate([self._drop_unused(c[:1]) for c in convs], self.soft_tokens(batch),
                                   self.max_new_tokens)
@@ -313,7 +307,7 @@ class OVHHIRRecognizer(InferenceRecognizer, BaseModel):
         gts = [int(labels[i]) if labels is not None else -1 for i in range(len(texts))]
         sources = list(batch.get("source", ["?"] * len(texts)))
         scores = self.classify(texts, [self.candidates(src, gt) for src, gt in zip(sources, gts)])
-        base = self.describe(batch, text_only=True) if self.compare_text_only and not self.text_only else None
+        base = self.describe(batch, text_only=True) if self.compare_text_only else None
         out = []
         for i, text in enumerate(texts):
             gt = gts[i]

@@ -32,6 +32,9 @@ segmenter = dict(type='Sam2Segmenter', model='facebook/sam2.1-hiera-large',
 # class list); held_out = classes never seen in training (open-vocabulary protocol; none here:
 # configs/ov_hhir_hhirchat_open_vocab.py holds classes out and reports the open-vocabulary macro-F1)
 class_names = []      # fill from your label file (build_hhirchat.py writes classes.json)
+# the classifier picks among a sample's own source dataset's classes (the paper's Table III
+# classifier): {source dataset: [label, ...]}; a source not listed is scored against all classes
+class_sources = {}
 held_out = []
 classes = None        # label ids kept (None: all)
 
@@ -51,8 +54,15 @@ model = dict(
     branches=('p1', 'p2', 'bg'),
     class_names=class_names,
     held_out=held_out,
+    class_sources=class_sources,
     max_new_tokens=64,
     compare_text_only=False,
+    # the paper's classifier: the frozen LLM reads the description and names the interaction
+    # (the prompt's wording is ours; the paper does not print its prompt)
+    classifier='llm',
+    classifier_prompt=('Here is a description of a video of two people: "{description}"\n'
+                       'Which of these interactions does it describe: {classes}?\n'
+                       'Answer with the interaction name.\nAnswer:'),
 )
 
 _data = dict(type='HHIRChatDataset', data_root=data_root, branches=('p1', 'p2', 'bg'),

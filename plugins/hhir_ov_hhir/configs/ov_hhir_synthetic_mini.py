@@ -40,6 +40,8 @@ model = dict(
     # MiniLM classifies 95.5 % of them correctly (docs/ov_hhir.md). The paper's reading:
     # --cfg-options model.classifier=llm "model.classifier_head=dict(type='CausalLMHead', model='smollm2')"
     classifier='embedding',
+    classifier_text_model='minilm',
+    classifier_template='Two people: {}.',
     classifier_head=None,
 )
 
