@@ -105,10 +105,15 @@ def enable_cpu_distributed() -> None:
 #: third-party messages that say nothing actionable to an hhir user (each seen on every run):
 #: mmengine's default scope 'hhir' has no ``hhir.registry`` module to import (the registries
 #: live in hhir_core and are found through the scope's children); mmengine's own FileClient
-#: deprecations, raised from inside mmengine; metrics deliberately without a prefix.
+#: deprecations, raised from inside mmengine; metrics deliberately without a prefix; mmengine's
+#: report of the frozen weights a trainable-only checkpoint leaves out (hhir checks the state
+#: first and names trainable weights that start fresh); transformers' rename of
+#: ``past_key_values`` (the keyword older releases need).
 KNOWN_NOISE = ("Failed to import `None.registry`", "Failed to import `hhir.registry`",
                '"FileClient" will be deprecated', '"HardDiskBackend" is the alias',
-               "The prefix is not set in metric class")
+               "The prefix is not set in metric class", "Loads checkpoint by local backend",
+               "The model and loaded state dict do not match exactly",
+               "`past_key_values`/`cache_params` are deprecated")
 
 
 class _DropKnownNoise(logging.Filter):
@@ -126,10 +131,16 @@ def silence_known_warnings() -> None:
     mmcv-lite has no compiled ops, so importing ``mmcv.cnn`` warns that
     ``MultiScaleDeformableAttention`` is missing; no hhir model uses it. peft reads
     transformers' deprecated ``is_gradient_checkpointing`` when it wraps a model with LoRA.
+    The KV-cache keyword ``past_key_values`` is the one every supported transformers accepts.
     """
     warnings.filterwarnings("ignore", message=".*MultiScaleDeformableAttention.*")
     warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*deprecated.*",
                             category=FutureWarning)
+    warnings.filterwarnings("ignore", message=".*`past_key_values` is deprecated.*",
+                            category=FutureWarning)
+    generic = logging.getLogger("transformers.utils.generic")
+    if _NOISE_FILTER not in generic.filters:
+        generic.addFilter(_NOISE_FILTER)
 
 
 def silence_known_noise(logger: Any = None) -> None:

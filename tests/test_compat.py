@@ -92,3 +92,29 @@ def test_lora_wrap_deprecation_is_silenced():
         silence_known_warnings()
         CausalLMHead(model=tiny, lora=dict(r=2, dropout=0.0))
     assert not [w for w in caught if "is_gradient_checkpointing" in str(w.message)]
+
+
+def test_kv_cache_rename_notices_are_silenced():
+    """transformers 5 renames ``past_key_values`` and says so on every generation; hhir keeps the
+    keyword every supported release accepts, so neither the warning nor the log line shows."""
+    import logging
+    import warnings
+
+    from hhir_core.compat import silence_known_warnings
+
+    silence_known_warnings()
+    seen = []
+    handler = logging.Handler()
+    handler.emit = seen.append
+    generic = logging.getLogger("transformers.utils.generic")
+    generic.addHandler(handler)
+    try:
+        generic.warning("`past_key_values`/`cache_params` are deprecated. Use `cache` instead.")
+        generic.warning("an unrelated transformers message")
+    finally:
+        generic.removeHandler(handler)
+    assert [r.getMessage() for r in seen] == ["an unrelated transformers message"]
+    with warnings.catch_warnings(record=True) as caught:
+        silence_known_warnings()
+        warnings.warn("`past_key_values` is deprecated and will be removed in version 5.4", FutureWarning)
+    assert not caught
