@@ -105,10 +105,10 @@ def enable_cpu_distributed() -> None:
 #: third-party messages that say nothing actionable to an hhir user (each seen on every run):
 #: mmengine's default scope 'hhir' has no ``hhir.registry`` module to import (the registries
 #: live in hhir_core and are found through the scope's children); mmengine's own FileClient
-#: deprecations, raised from inside mmengine; metrics deliberately without a prefix; mmengine's
-#: report of the frozen weights a trainable-only checkpoint leaves out (hhir checks the state
-#: first and names trainable weights that start fresh); transformers' rename of
-#: ``past_key_values`` (the keyword older releases need).
+#: deprecations, raised from inside mmengine; metrics deliberately without a prefix; the path
+#: mmengine announces on every checkpoint load and its list of the frozen weights a
+#: trainable-only checkpoint leaves out (hhir checks the state itself and names trainable weights
+#: that start fresh); transformers' rename of ``past_key_values`` (the keyword older releases need).
 KNOWN_NOISE = ("Failed to import `None.registry`", "Failed to import `hhir.registry`",
                '"FileClient" will be deprecated', '"HardDiskBackend" is the alias',
                "The prefix is not set in metric class", "Loads checkpoint by local backend",

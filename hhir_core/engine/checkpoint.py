@@ -7,10 +7,12 @@ not rely on defaults) and registers the data-only reductions of
 """
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import re
 import zipfile
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from ..errors import DataError
 
@@ -201,6 +203,23 @@ def check_state_dict(model: Any, state: Dict[str, Any], source: str,
     return fresh
 
 
+@contextlib.contextmanager
+def _load_report_to_logger() -> Iterator[None]:
+    """Within: mmengine's state-dict mismatch report goes to the current logger, not print()."""
+    import mmengine.runner.checkpoint as mmengine_checkpoint
+
+    original = mmengine_checkpoint.print_log
+
+    def print_log(msg: Any, logger: Any = None, level: int = logging.INFO) -> None:
+        original(msg, logger="current" if logger is None else logger, level=level)
+
+    mmengine_checkpoint.print_log = print_log
+    try:
+        yield
+    finally:
+        mmengine_checkpoint.print_log = original
+
+
 def strict_checkpoint_loading(runner: Any, init_only: bool = False) -> None:
     """Make ``runner.load_checkpoint`` (load_from, resume, test) check the state first.
 
@@ -218,8 +237,12 @@ def strict_checkpoint_loading(runner: Any, init_only: bool = False) -> None:
         if fresh:
             print(f"[hhir] {len(fresh)} trainable weight(s) not in {filename} start fresh: "
                   f"{', '.join(fresh[:3])}{', ...' if len(fresh) > 3 else ''}", flush=True)
-        return original(filename, map_location=map_location, strict=False,
-                        revise_keys=list(revise_keys))
+        # mmengine print()s every key the checkpoint lacks (all frozen weights of a trainable-only
+        # checkpoint); the state was checked above, so its report goes through the run's logger,
+        # whose known-noise filter drops it
+        with _load_report_to_logger():
+            return original(filename, map_location=map_location, strict=False,
+                            revise_keys=list(revise_keys))
 
     runner.load_checkpoint = load_checkpoint
 

@@ -40,7 +40,8 @@ def test_train_writes_metrics_provenance_and_safe_checkpoints(tmp_path):
     # tools/test.py evaluates the checkpoint
     out = _run([TEST, "hhir_toy::toy.py", ckpt, "--work-dir", str(tmp_path / "eval")])
     assert out.returncode == 0, out.stderr[-3000:]
-    assert json.loads(out.stdout[out.stdout.rindex("\n{\n") + 1:])["top1"] == pytest.approx(metrics["top1"])
+    printed = "\n" + out.stdout   # the metrics JSON is the last thing on stdout, maybe the only one
+    assert json.loads(printed[printed.rindex("\n{\n") + 1:])["top1"] == pytest.approx(metrics["top1"])
 
 
 def test_sigkill_then_resume_auto(tmp_path):

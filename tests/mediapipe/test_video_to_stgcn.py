@@ -88,7 +88,7 @@ param_scheduler = [dict(type='CosineAnnealingLR', eta_min=0, T_max=1, by_epoch=T
                            f"test_dataloader.dataset.ann_file={poses}", "test_dataloader.dataset.split=xsub_val"],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    out = proc.stdout
+    out = "\n" + proc.stdout   # the printed metrics end stdout and may be all of it
     metrics = json.loads(out[out.rindex("\n{") + 1:out.rindex("}") + 1])  # the printed metrics
     top1 = [float(v) for k, v in metrics.items() if k.endswith("top1")]
     assert top1 and 0.0 <= top1[0] <= 100.0, metrics
