@@ -79,3 +79,15 @@ def single_thread_seeded():
     torch.set_num_threads(1)
     torch.manual_seed(0)
     yield
+
+
+def perturb_lora(module):
+    """LoRA B starts at zero; seeded noise makes the adapter change the output. Returns ``module``."""
+    import torch
+
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if "lora_B" in name:
+                p.copy_(torch.randn(p.shape, generator=g) * 0.05)
+    return module

@@ -7,11 +7,12 @@ test registers itself.
 import pytest
 import torch
 
+from helpers import perturb_lora
 from hhir_core.errors import ConfigError
 from hhir_core.llm import CausalLMHead
 from hhir_core.llm.prompting import IGNORE_INDEX, Piece, plain_pieces, prompt_pieces
 
-from .conftest import PROMPT, perturb_lora
+from .conftest import PROMPT
 
 K = 2  # inject at the input of block 2 of 4
 NAMES = ["hand waving", "punching", "kicking other person", "hugging", "a"]
@@ -21,7 +22,7 @@ PROMPTS = [PROMPT, "Tokens <tokens>?"]
 def _head(layers=4, **kw):
     return perturb_lora(CausalLMHead(
         model=dict(tiny=True, hidden_size=64, num_layers=layers, num_heads=4),
-        lora=dict(r=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"]), **kw))
+        lora=dict(r=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"]), **kw)).eval()
 
 
 @pytest.fixture(scope="module")

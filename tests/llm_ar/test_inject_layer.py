@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from helpers import perturb_lora
 from hhir_core.errors import ConfigError
 from hhir_llm_ar.recognizer import LLMARRecognizer
 
@@ -16,14 +17,6 @@ def _llm(layers):
                 lora=dict(r=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"]))
 
 
-def _perturb_lora(m):
-    g = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for n, p in m.named_parameters():
-            if "lora_B" in n:
-                p.copy_(torch.randn(p.shape, generator=g) * 0.05)
-
-
 def test_stage2_trains_and_predicts_in_every_mode_with_mid_layer_injection():
     torch.manual_seed(0)
     m = LLMARRecognizer.tiny(train_stage="llm", tokenizer=CONTINUOUS, inject_layer=1)
@@ -34,7 +27,7 @@ def test_stage2_trains_and_predicts_in_every_mode_with_mid_layer_injection():
     lora_b = [p.grad for n, p in m.named_parameters() if "lora_B" in n]
     assert lora_b and all(g is not None and g.abs().sum() > 0 for g in lora_b)
     m.eval()
-    _perturb_lora(m)
+    perturb_lora(m)
     plain = LLMARRecognizer.tiny(train_stage="llm", tokenizer=CONTINUOUS)  # input embeddings
     plain.load_state_dict(m.state_dict())
     plain.eval()
