@@ -9,7 +9,7 @@
 #
 # Needs the weights below (hub ids; cached locally, nothing downloads at run time under
 # HF_HUB_OFFLINE=1) and a GPU. The CPU version of the same method: configs/ov_hhir_synthetic_mini.py.
-# The paper does not state its optimiser settings in our design notes; the values below are
+# The paper's optimiser settings are not recorded here; the values below are
 # the VideoLLaMA-style defaults (AdamW, lr 1e-4, cosine, 3 epochs) and are marked as such.
 _base_ = ['hhir_core::_base_/default_runtime.py']
 
