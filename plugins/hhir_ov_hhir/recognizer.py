@@ -10,10 +10,10 @@ description is returned; a prompt-engineered classifier (a frozen LLM, text only
 the description to one of the candidate classes by scoring every candidate name. The
 candidates of a sample are its source dataset's own classes when ``class_sources`` says
 which those are (the paper's per-dataset Table III), and every class for samples of a
-held-out class (the open-vocabulary test: a new interaction among all known + new classes). ``compare_text_only=True`` also
-generates the text-only baseline's description in the same pass (the same frozen LLM given
-only the words "person 1", "person 2", "the scene": with no branches it has nothing to
-train), so both are scored on the same samples.
+held-out class (the open-vocabulary test: a new interaction among all known + new classes).
+``compare_text_only=True`` also generates the text-only baseline's description in the same
+pass (the same frozen LLM given only the words "person 1", "person 2", "the scene": with no
+branches it has nothing to train), so both are scored on the same samples.
 """
 from __future__ import annotations
 

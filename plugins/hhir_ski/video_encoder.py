@@ -53,9 +53,7 @@ class CLIPFrameEncoder(BranchEncoder, nn.Module):
         # tokens of the hidden width (1024 for ViT-L/14: 100 frames + 256 patches = 356 tokens)
         self._dim = int(self.clip.config.projection_dim if tokens == "frame"
                         else vision_cfg.hidden_size)
-        self.image_size = int(self.clip.config.vision_config.image_size
-                              if hasattr(self.clip.config, "vision_config")
-                              else self.clip.config.image_size)
+        self.image_size = int(vision_cfg.image_size)
         self.frozen = freeze
         if freeze:
             self.clip.requires_grad_(False)
