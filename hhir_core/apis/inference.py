@@ -194,7 +194,7 @@ def init_model(config: str, checkpoint: Optional[str] = None, device: str = "cpu
     """
     import torch
 
-    from ..compat import enable_safe_checkpoints
+    from ..compat import enable_safe_checkpoints, silence_known_warnings
     from ..config import load_config, validate
     from ..engine.checkpoint import check_state_dict, safe_load
     from ..registry import build
@@ -210,6 +210,7 @@ def init_model(config: str, checkpoint: Optional[str] = None, device: str = "cpu
     if stages:  # the last stage's settings are the deployed model's
         cfg.merge_from_dict(dict(stages[-1].get("cfg") or {}))
     enable_safe_checkpoints()
+    silence_known_warnings()  # the Python API and the page print no third-party notices either
     try:  # e.g. a work dir whose dumped config names an option this version no longer has
         validate(cfg)
     except ConfigError as exc:

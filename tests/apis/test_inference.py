@@ -147,6 +147,28 @@ def test_skeleton_classifier_through_the_same_api(tmp_path):
         inference(model, np.zeros((1, 10, 17, 2), np.float32))
 
 
+def test_init_model_silences_the_known_third_party_notices(tmp_path):
+    """The Python API (and the page built on it) filters the notices the CLI filters: e.g.
+    transformers' KV-cache rename line on every generated description."""
+    import logging
+
+    import torch
+
+    from hhir_core import compat
+    from hhir_core.apis import init_model
+    from hhir_core.config import load_config
+    from hhir_core.registry import build
+
+    generic = logging.getLogger("transformers.utils.generic")
+    generic.removeFilter(compat._NOISE_FILTER)
+    config = str(REPO / "configs" / "stgcn_ntu120_mini.py")
+    torch.save({"state_dict": build("model", load_config(config).model).state_dict()}, tmp_path / "m.pth")
+    init_model(config, checkpoint=str(tmp_path / "m.pth"))
+    record = generic.makeRecord(generic.name, logging.WARNING, __file__, 0,
+                                "`past_key_values`/`cache_params` are deprecated. Use `cache` instead.", (), None)
+    assert not generic.filter(record)
+
+
 @pytest.mark.realdata
 def test_ov_hhir_on_the_real_hug_clip(ov_hhir_work_dir, tmp_path):
     out = tmp_path / "hug"
