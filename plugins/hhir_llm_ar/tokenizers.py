@@ -34,7 +34,7 @@ from .vq import EuclideanQuantizer, HyperbolicQuantizer, TemporalConvDecoder, Te
 #:   copies (its commitment weight is 0.02); the codebook term keeps the usual VQ-VAE weight 1;
 #:   β on each human-inductive-bias loss (Zipf, context, MMD).
 #: * ``'embedding_alpha'``: α on the codebook (embedding) term, β on commitment, bias losses
-#:   Zipf / context 1 and MMD 0.1 — the reading the mini config was measured with.
+#:   Zipf / context 1 and MMD 0.1 (measured below ``'paper'`` on the mini: docs/llm_ar.md).
 LOSS_WEIGHT_PRESETS: Dict[str, Dict[str, float]] = {
     "paper": dict(recon=1.0, embedding=1.0, commitment=0.02, zipf=0.2, context=0.2, mmd=0.2),
     "embedding_alpha": dict(recon=1.0, embedding=0.02, commitment=0.2, zipf=1.0, context=1.0,

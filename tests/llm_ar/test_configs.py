@@ -110,12 +110,12 @@ def test_mini_config_is_paper_plus_overrides():
                               "train_dataloader",
                               "val_dataloader", "train_cfg", "param_scheduler", "optim_wrapper",
                               "default_hooks", "stages", "metadata"}, sorted(overrides)
-    for key in ("num_codes", "curvature", "type"):
+    for key in ("num_codes", "curvature", "type", "loss_weights", "zipf"):
         assert key not in overrides["model"]["tokenizer"], key
-    # the mini keeps the method readings it was measured with (its header says so): the
-    # 'embedding_alpha' loss weights, a per-sentence Zipf loss without offset, class scoring
-    assert overrides["model"]["tokenizer"]["loss_weights"] == {"preset": "embedding_alpha"}
-    assert overrides["model"]["tokenizer"]["zipf"] == {"offset": 0.0, "scope": "sentence"}
+    # the paper's stage-1 loss weights and batch-level Zipf loss; only the prediction reading
+    # differs (class scoring, its header says why)
+    assert mini.model.tokenizer.loss_weights == {"preset": "paper"}
+    assert mini.model.tokenizer.zipf == {"s": 1.0, "offset": 2.7, "scope": "batch"}
     assert overrides["model"]["predict_mode"] == "trie"
     assert mini.metadata.setting == "mini" and not mini.metadata.get("reported")
     # its ablations run on its xsub split although the paper's ablations are X-Set configs
