@@ -23,6 +23,9 @@ from .checkpoint import list_checkpoints, newest_intact_checkpoint
 from .hooks import update_metrics_file
 
 STAGE_DONE = "stage_done.json"
+#: config keys that say where and how a stage runs, not what it trains: a finished stage is
+#: still finished when only these differ
+RUN_ONLY_KEYS = ("work_dir", "launcher", "resume", "load_from", "env_cfg", "visualizer", "log_level")
 DEFAULT_HOOKS = ("ProvenanceHook", "TrainableCheckpointHook", "MetricsDumpHook", "CurvesHook",
                  "RngStateHook")
 
@@ -178,6 +181,14 @@ def _merged(cfg: Any, overrides: Dict[str, Any]) -> Any:
     return merged
 
 
+def stage_hash(cfg: Any, overrides: Dict[str, Any]) -> str:
+    """What one stage trains, as a hash: its merged config without :data:`RUN_ONLY_KEYS`."""
+    merged = _merged(cfg, overrides)
+    for key in RUN_ONLY_KEYS:
+        merged.pop(key, None)
+    return config_hash(merged)
+
+
 def _last_checkpoint(work_dir: str) -> Optional[str]:
     marker = os.path.join(work_dir, "last_checkpoint")
     if os.path.isfile(marker):
@@ -247,6 +258,11 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
         if multi and os.path.isfile(done_file) and not (opts.stage == name):
             with open(done_file) as f:
                 done = json.load(f)
+            if done.get("stage_hash", identity := stage_hash(cfg, stage["cfg"])) != identity:
+                raise ConfigError(
+                    f"stage {name!r} in {stage_dir} was trained with a different config than "
+                    f"{cfg.get('_config_path', 'this one')} (with these options) asks for; train into a "
+                    f"new --work-dir, or delete {stage_dir} and the later stages' folders to train again")
             previous_ckpt = done.get("checkpoint")
             final = done.get("metrics", {})
             _print(f"stage {name!r} already finished ({done_file}); skipping")
@@ -294,7 +310,8 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
         if multi:
             with open(done_file, "w") as f:
                 json.dump({"checkpoint": previous_ckpt, "metrics": stage_metrics,
-                           "config_hash": config_hash(scfg)}, f, indent=2)
+                           "config_hash": config_hash(scfg),
+                           "stage_hash": stage_hash(cfg, stage["cfg"])}, f, indent=2)
             update_metrics_file(metrics_path, stage_metrics, prefix=f"{name}/")
         _release(runner)
     RUN_PROGRESS.close()

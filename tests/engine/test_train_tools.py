@@ -81,6 +81,12 @@ def test_multi_stage_skip_and_rerun(tmp_path):
     # a re-run skips finished stages
     again = _run([TRAIN, "hhir_toy::toy_stages.py", "--work-dir", str(tmp_path)])
     assert again.returncode == 0 and again.stdout.count("already finished") == 2
+    # ...but not when the config now asks for something else: it says so and changes nothing
+    changed = _run([TRAIN, "hhir_toy::toy_stages.py", "--work-dir", str(tmp_path), "--resume", "auto",
+                    "--cfg-options", "optim_wrapper.optimizer.lr=0.5"])
+    assert changed.returncode != 0 and "'warmup'" in changed.stderr
+    assert "different config" in changed.stderr and str(tmp_path / "warmup") in changed.stderr
+    assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
     # --stage re-runs one stage from the previous stage's checkpoint
     one = _run([TRAIN, "hhir_toy::toy_stages.py", "--work-dir", str(tmp_path), "--stage",
                 "finetune"])
