@@ -258,7 +258,8 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
         if multi and os.path.isfile(done_file) and not (opts.stage == name):
             with open(done_file) as f:
                 done = json.load(f)
-            if done.get("stage_hash", identity := stage_hash(cfg, stage["cfg"])) != identity:
+            identity = stage_hash(cfg, stage["cfg"])
+            if done.get("stage_hash", identity) != identity:  # folders from before the hash: skip
                 raise ConfigError(
                     f"stage {name!r} in {stage_dir} was trained with a different config than "
                     f"{cfg.get('_config_path', 'this one')} (with these options) asks for; train into a "
