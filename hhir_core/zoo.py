@@ -60,6 +60,7 @@ def collect_zoo(configs_dir: str = "configs") -> List[Dict[str, Any]]:
             meta = {"error": f"{type(exc).__name__}: {exc}"}
         stem = path.stem
         key = str(path.relative_to(root).with_suffix(""))  # e.g. ablations/pevl/no_ucmr
+        reported = dict(meta.get("reported") or {})
         entries.append({
             "config": str(path.relative_to(root.parent)) if root.parent != Path(".") else str(path),
             "name": stem,
@@ -70,11 +71,13 @@ def collect_zoo(configs_dir: str = "configs") -> List[Dict[str, Any]]:
             "protocol": meta.get("protocol", ""),
             "setting": meta.get("setting", ""),
             "table": meta.get("table", ""),
-            "reported": dict(meta.get("reported") or {}),
+            "reported": reported,
+            "reported_text": _fmt_reported(reported, meta.get("table", ""), meta.get("reported_note", "")),
             "reported_note": meta.get("reported_note", ""),
             "paper_config": meta.get("paper_config", ""),
             "measured": measured.get(key, {}),
             "reproduce": _fmt_how(measured.get(key, {})),
+            "measured_text": _fmt_measured(measured.get(key, {})),
             **({"error": meta["error"]} if "error" in meta else {}),
         })
     return entries
@@ -122,6 +125,13 @@ def _fmt(metrics: Dict[str, Any]) -> str:
         return f"{k} {v:.1f}" if abs(v) >= 1.5 else f"{k} {v:.3f}"
 
     return ", ".join(one(k, v) for k, v in metrics.items())
+
+
+def _fmt_reported(reported: Dict[str, Any], table: str, note: str) -> str:
+    """The paper column: the numbers with their table, or why there is none."""
+    if reported:
+        return _fmt(reported) + (f" ({table})" if table else "")
+    return f"— ({note})" if note else "—"
 
 
 def _fmt_measured(m: Dict[str, Any]) -> str:
@@ -173,13 +183,8 @@ def render_markdown(entries: List[Dict[str, Any]], title: Optional[str] = "Model
         lines += [f"## {method}", "", "| config | setting | dataset | protocol | paper (table) | "
                   "measured (this project) | how it was measured |", "|---|---|---|---|---|---|---|"]
         for e in rows:
-            paper = _fmt(e["reported"])
-            if e["reported"]:
-                paper += f" ({e['table']})"
-            elif e["reported_note"]:
-                paper = f"— ({e['reported_note']})"
             lines.append(f"| `{e['config']}` | {e['setting']} | {e['dataset'] or '—'} | "
-                         f"{e['protocol'] or '—'} | {paper} | {_fmt_measured(e['measured'])} | "
+                         f"{e['protocol'] or '—'} | {e['reported_text']} | {e['measured_text']} | "
                          f"{e['reproduce']} |")
         papers = sorted({e["paper"] for e in rows if e["paper"]})
         if papers:

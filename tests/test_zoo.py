@@ -127,3 +127,21 @@ def test_measured_rows_say_how_to_reproduce(zoo):
     for name, entry in zoo.items():
         if entry["measured"]:
             assert entry["reproduce"].startswith("`") and "min" in entry["reproduce"], name
+
+
+def test_page_zoo_cells_are_the_compact_doc_cells(zoo):
+    """The page's zoo table shows mean ± half range, not the whole measured record: a long
+    cell (seeds, command, note) made the Gradio table hide its row."""
+    from hhir_ui.page import zoo_rows
+
+    headers, rows = zoo_rows(str(REPO / "configs"))
+    by_config = {r[0]: r for r in rows}
+    measured_col, reported_col = headers.index("measured (this project)"), headers.index("reported (paper)")
+    mini = zoo["llm_ar_ntu120_mini"]
+    assert mini["measured"].get("note") and mini["measured"].get("command")
+    cell = by_config[mini["config"]][measured_col]
+    assert cell == mini["measured_text"] and "top1" in cell and "±" in cell
+    assert mini["measured"]["note"] not in cell and mini["measured"]["command"] not in cell
+    assert max(len(r[measured_col]) for r in rows) < 200
+    paper = zoo["llm_ar_ntu120"]
+    assert by_config[paper["config"]][reported_col] == f"top1 88.7 ({paper['table']})"
