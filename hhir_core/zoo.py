@@ -165,7 +165,7 @@ ORDERINGS = """## The papers' orderings, in miniature
 | LLM-AR ≥ ST-GCN (same split) | LLM-AR mini top-1 76.5 (three seeds, 75.0-78.5) vs ST-GCN mini 81.0 (three seeds, 77.2-83.2) | no | the mini LLM-AR keeps 8 of SmolLM2's 30 blocks and trains stage 2 for 340 steps; its mean is 4.5 points below ST-GCN's, its best seed (78.5) above ST-GCN's worst (77.2) ([docs/llm_ar.md](llm_ar.md)) |
 | SKI-VLM (with SCD) ≥ ViFi-CLIP (without) | 76.4 vs 79.7 unseen top-1 (three seeds each: 75.8 / 76.9 / 76.6 vs 82.9 / 75.5 / 80.7) | no, on average | paired by seed, distillation wins once (+1.4) and loses twice (−7.1, −4.1); the synthetic SkeletonCLIP teacher is weak (40.8 % zero-shot from skeletons), so distilling towards it does not add knowledge; it does narrow the seed spread (1.1 vs 7.4 points) ([docs/ski.md](ski.md)) |
 | PeVL with UCMR ≥ without | 63.2 vs 61.6 top-1 (five seeds each: 59.8 / 64.6 / 69.0 / 63.7 / 58.9 vs 65.5 / 63.1 / 58.1 / 61.1 / 60.1) | on average only, within the noise | paired by seed the gain is +1.6 points on average but ranges from −5.7 to +10.9; with 271 validation clips and a random-init tiny CLIP the mini cannot separate the two ([docs/pevl.md](pevl.md)) |
-| OV-HHIR branches ≥ text-only | cosine 0.301 vs 0.098 (40 iterations, seed 0); 0.491 vs 0.098 at 200 iterations | yes | the classifier-based macro-F1 stays at chance: the describer writes one string for every clip, because the randomly initialised Q-Former's soft tokens barely depend on the clip (cosine 0.9999 between clips of different classes, also after 500 steps with LoRA, and on clearly separable input); after 2000 steps with LoRA the descriptions vary with the clip but mostly name the wrong class (seen-class macro-F1 0.147, top-1 11.4 %, chance 9.1 %); a contrastive Q-Former pre-training stage first (as BLIP-2) classifies at 20.5 % from the pooled Q-Former output, but through the describer at most 13.6 % (seen-class macro-F1 0.125) ([docs/ov_hhir.md](ov_hhir.md)) |
+| OV-HHIR branches ≥ text-only | cosine 0.330 (three seeds, 0.301 / 0.331 / 0.358) vs 0.098 (40 iterations); 0.491 vs 0.098 at 200 iterations (seed 0) | yes, on every seed | the classifier-based macro-F1 stays at chance: the describer writes one string for every clip, because the randomly initialised Q-Former's soft tokens barely depend on the clip (cosine 0.9999 between clips of different classes, also after 500 steps with LoRA, and on clearly separable input); after 2000 steps with LoRA the descriptions vary with the clip but mostly name the wrong class (seen-class macro-F1 0.147, top-1 11.4 %, chance 9.1 %); a contrastive Q-Former pre-training stage first (as BLIP-2) classifies at 20.5 % from the pooled Q-Former output, but through the describer at most 13.6 % (seen-class macro-F1 0.125) ([docs/ov_hhir.md](ov_hhir.md)) |
 """
 
 
@@ -198,8 +198,10 @@ _PERCENT_KEYS = ("top", "mean_class_acc", "macro_f1", "acc")
 
 
 def as_percent(name: str, value: float) -> float:
-    """Accuracy-like metrics are fractions in metrics.json and percent in papers."""
-    return value * 100 if name.startswith(_PERCENT_KEYS) and 0 <= value <= 1 else value
+    """Accuracy-like metrics (also qualified ones such as ``seen_macro_f1``) are fractions in
+    metrics.json and percent in papers."""
+    accuracy_like = name.startswith(_PERCENT_KEYS) or name.endswith(("_macro_f1", "_acc"))
+    return value * 100 if accuracy_like and 0 <= value <= 1 else value
 
 
 def record_measured(configs_dir: str, stem: str, runs: List[Dict[str, float]], command: str,

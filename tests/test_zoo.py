@@ -50,6 +50,8 @@ def test_markdown_and_cli(zoo):
 
 def test_percent_conversion():
     assert as_percent("top1", 0.5) == 50 and as_percent("cosine", 0.5) == 0.5
+    assert as_percent("seen_macro_f1", 0.02) == 2 and as_percent("ov_macro_f1", 0.3) == 30
+    assert as_percent("cosine_std", 0.05) == 0.05
 
 
 def test_every_config_has_consistent_zoo_metadata(zoo):
@@ -130,9 +132,9 @@ def test_measured_rows_say_how_to_reproduce(zoo):
 
 
 def test_page_zoo_cells_are_the_compact_doc_cells(zoo):
-    """The page's zoo table shows mean ± half range, not the whole measured record: a long
-    cell (seeds, command, note) made the Gradio table hide its row."""
-    from hhir_ui.page import zoo_rows
+    """The page's zoo table shows the doc's mean ± half range, cut to fit, not the whole
+    measured record: a tall cell (seeds, command, note) made the Gradio table hide its row."""
+    from hhir_ui.page import ZOO_CELL_CHARS, zoo_rows
 
     headers, rows = zoo_rows(str(REPO / "configs"))
     by_config = {r[0]: r for r in rows}
@@ -142,6 +144,11 @@ def test_page_zoo_cells_are_the_compact_doc_cells(zoo):
     cell = by_config[mini["config"]][measured_col]
     assert cell == mini["measured_text"] and "top1" in cell and "±" in cell
     assert mini["measured"]["note"] not in cell and mini["measured"]["command"] not in cell
-    assert max(len(r[measured_col]) for r in rows) < 200
+    assert all(len(r[c]) <= ZOO_CELL_CHARS for r in rows for c in (measured_col, reported_col))
+    ov = zoo["ov_hhir_synthetic_mini"]
+    assert len(ov["measured_text"]) > ZOO_CELL_CHARS  # the one long row: cut at a metric boundary
+    ov_cell = by_config[ov["config"]][measured_col]
+    assert ov_cell.startswith("cosine ") and ov_cell.endswith(", … (docs/model_zoo.md)")
+    assert ov["measured_text"].startswith(ov_cell[:-len(", … (docs/model_zoo.md)")] + ", ")
     paper = zoo["llm_ar_ntu120"]
     assert by_config[paper["config"]][reported_col] == f"top1 88.7 ({paper['table']})"
