@@ -181,12 +181,9 @@ def _merged(cfg: Any, overrides: Dict[str, Any]) -> Any:
     return merged
 
 
-def stage_hash(cfg: Any, overrides: Dict[str, Any]) -> str:
+def stage_hash(stage_cfg: Any) -> str:
     """What one stage trains, as a hash: its merged config without :data:`RUN_ONLY_KEYS`."""
-    merged = _merged(cfg, overrides)
-    for key in RUN_ONLY_KEYS:
-        merged.pop(key, None)
-    return config_hash(merged)
+    return config_hash({k: v for k, v in stage_cfg.to_dict().items() if k not in RUN_ONLY_KEYS})
 
 
 def _last_checkpoint(work_dir: str) -> Optional[str]:
@@ -245,7 +242,8 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
     metrics_path = os.path.join(work_dir, "metrics.json")
     from .console import RUN_PROGRESS, plan_stages
 
-    plan_stages([_merged(cfg, s["cfg"]) for s in stages])
+    stage_cfgs = [_merged(cfg, s["cfg"]) for s in stages]
+    plan_stages(stage_cfgs)
     previous_ckpt: Optional[str] = None
     final: Dict[str, float] = {}
     for index, stage in enumerate(stages):
@@ -255,10 +253,10 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
         selected = opts.stage is None or opts.stage == name
         if opts.stage is not None and names.index(opts.stage) < index:
             break  # --stage NAME runs that stage alone, not the ones after it
+        identity = stage_hash(stage_cfgs[index]) if multi else ""  # before scfg is filled in below
         if multi and os.path.isfile(done_file) and not (opts.stage == name):
             with open(done_file) as f:
                 done = json.load(f)
-            identity = stage_hash(cfg, stage["cfg"])
             if done.get("stage_hash", identity) != identity:  # folders from before the hash: skip
                 raise ConfigError(
                     f"stage {name!r} in {stage_dir} was trained with a different config than "
@@ -275,7 +273,7 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
                                   f"(no checkpoint in {stage_dir}); run without --stage")
             previous_ckpt = ckpt
             continue
-        scfg = _merged(cfg, stage["cfg"])
+        scfg = stage_cfgs[index]
         scfg.work_dir = stage_dir
         scfg.custom_hooks = list(scfg.get("custom_hooks") or []) + [
             dict(type="ProgressHook", stage_index=index, stage_name=name)]
@@ -312,7 +310,7 @@ def train(cfg: Any, opts: RunOptions) -> Dict[str, float]:
             with open(done_file, "w") as f:
                 json.dump({"checkpoint": previous_ckpt, "metrics": stage_metrics,
                            "config_hash": config_hash(scfg),
-                           "stage_hash": stage_hash(cfg, stage["cfg"])}, f, indent=2)
+                           "stage_hash": identity}, f, indent=2)
             update_metrics_file(metrics_path, stage_metrics, prefix=f"{name}/")
         _release(runner)
     RUN_PROGRESS.close()
