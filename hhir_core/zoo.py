@@ -60,7 +60,7 @@ def collect_zoo(configs_dir: str = "configs") -> List[Dict[str, Any]]:
             meta = {"error": f"{type(exc).__name__}: {exc}"}
         stem = path.stem
         key = str(path.relative_to(root).with_suffix(""))  # e.g. ablations/pevl/no_ucmr
-        reported = dict(meta.get("reported") or {})
+        reported, m = dict(meta.get("reported") or {}), measured.get(key, {})
         entries.append({
             "config": str(path.relative_to(root.parent)) if root.parent != Path(".") else str(path),
             "name": stem,
@@ -75,9 +75,9 @@ def collect_zoo(configs_dir: str = "configs") -> List[Dict[str, Any]]:
             "reported_text": _fmt_reported(reported, meta.get("table", ""), meta.get("reported_note", "")),
             "reported_note": meta.get("reported_note", ""),
             "paper_config": meta.get("paper_config", ""),
-            "measured": measured.get(key, {}),
-            "reproduce": _fmt_how(measured.get(key, {})),
-            "measured_text": _fmt_measured(measured.get(key, {})),
+            "measured": m,
+            "reproduce": _fmt_how(m),
+            "measured_text": _fmt_measured(m),
             **({"error": meta["error"]} if "error" in meta else {}),
         })
     return entries

@@ -134,7 +134,7 @@ def test_measured_rows_say_how_to_reproduce(zoo):
 def test_page_zoo_cells_are_the_compact_doc_cells(zoo):
     """The page's zoo table shows the doc's mean ± half range, cut to fit, not the whole
     measured record: a tall cell (seeds, command, note) made the Gradio table hide its row."""
-    from hhir_ui.page import ZOO_CELL_CHARS, zoo_rows
+    from hhir_ui.page import ZOO_CELL_CHARS, ZOO_CELL_MORE, zoo_rows
 
     headers, rows = zoo_rows(str(REPO / "configs"))
     by_config = {r[0]: r for r in rows}
@@ -148,7 +148,7 @@ def test_page_zoo_cells_are_the_compact_doc_cells(zoo):
     ov = zoo["ov_hhir_synthetic_mini"]
     assert len(ov["measured_text"]) > ZOO_CELL_CHARS  # the one long row: cut at a metric boundary
     ov_cell = by_config[ov["config"]][measured_col]
-    assert ov_cell.startswith("cosine ") and ov_cell.endswith(", … (docs/model_zoo.md)")
-    assert ov["measured_text"].startswith(ov_cell[:-len(", … (docs/model_zoo.md)")] + ", ")
+    assert ov_cell.startswith("cosine ") and ov_cell.endswith(ZOO_CELL_MORE)
+    assert ov["measured_text"].startswith(ov_cell[:-len(ZOO_CELL_MORE)] + ", ")
     paper = zoo["llm_ar_ntu120"]
     assert by_config[paper["config"]][reported_col] == f"top1 88.7 ({paper['table']})"

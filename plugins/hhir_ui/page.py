@@ -145,18 +145,17 @@ def example_clips(runs: Sequence[Run], extra: Sequence[str], limit: int = 4) -> 
 #: longest metrics cell of the page's zoo table: a tall (wrapped) row pushes later rows
 #: out of the table's rendered window, so long cells are cut and point to the doc
 ZOO_CELL_CHARS = 110
+ZOO_CELL_MORE = ", … (docs/model_zoo.md)"
 
 
 def _short_metrics(text: str, limit: int = ZOO_CELL_CHARS) -> str:
     """``text`` (comma-separated metrics) cut after the last metric that fits in ``limit``."""
     if len(text) <= limit:
         return text
-    kept = ""
-    for part in text.split(", "):
-        if len(kept) + len(part) + 2 > limit - len(" … (docs/model_zoo.md)"):
-            break
-        kept = f"{kept}, {part}" if kept else part
-    return f"{kept}, … (docs/model_zoo.md)"
+    parts, kept = text.split(", "), []
+    while parts and len(", ".join(kept + parts[:1]) + ZOO_CELL_MORE) <= limit:
+        kept.append(parts.pop(0))
+    return ", ".join(kept) + ZOO_CELL_MORE
 
 
 def zoo_rows(configs_dir: str) -> Tuple[List[str], List[List[Any]]]:
